@@ -1,0 +1,10 @@
+// The subcommands of the gcnops command line; each adds itself to the app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace gcnops::cli {
+
+void add_info_command(CLI::App& app);
+
+}  // namespace gcnops::cli
