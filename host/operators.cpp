@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "gcnops/error.hpp"
+#include "gcnops/layer.hpp"
 
 namespace gcnops {
 
@@ -108,6 +109,31 @@ std::string describe(const op_config& cfg) {
     default:
       return name;
   }
+}
+
+std::string_view to_string(activation a) {
+  switch (a) {
+    case activation::identity:
+      return "identity";
+    case activation::relu:
+      return "relu";
+    case activation::tanh:
+      return "tanh";
+  }
+  return "?";
+}
+
+activation parse_activation(std::string_view name) {
+  for (activation a : all_activations) {
+    if (to_string(a) == name) return a;
+  }
+  throw invalid_argument(detail::concat("unknown activation '", name,
+                                        "', expected one of identity, relu, "
+                                        "tanh"));
+}
+
+std::ostream& operator<<(std::ostream& out, activation a) {
+  return out << to_string(a);
 }
 
 std::ostream& operator<<(std::ostream& out, normalization n) {

@@ -88,10 +88,14 @@ namespace detail {
 // Streams every argument into one string: concat("n = ", 3) == "n = 3".
 template <class... Args>
 std::string concat(const Args&... args) {
-  std::ostringstream out;
-  out.precision(10);
-  (out << ... << args);
-  return out.str();
+  if constexpr (sizeof...(Args) == 0) {
+    return {};
+  } else {
+    std::ostringstream out;
+    out.precision(10);
+    (out << ... << args);
+    return out.str();
+  }
 }
 
 // Throws invalid_argument "<where>: <name> = <value>, expected <expected>"
