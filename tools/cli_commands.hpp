@@ -6,5 +6,7 @@
 namespace gcnops::cli {
 
 void add_info_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_study_command(CLI::App& app);
 
 }  // namespace gcnops::cli

@@ -1,5 +1,7 @@
 // gcnops: the command line of the gcnops library.
 //
+//   gcnops study  the depth study (the default run)
+//   gcnops train  train one deep GCN, with energy probes and a report
 //   gcnops info   graph and dataset statistics
 //
 // Every subcommand has --help. Errors print one line "gcnops: error: ..."
@@ -21,6 +23,8 @@ int main(int argc, char** argv) {
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
     return std::string("gcnops: error: ") + e.what() + " (see --help)\n";
   });
+  gcnops::cli::add_study_command(app);
+  gcnops::cli::add_train_command(app);
   gcnops::cli::add_info_command(app);
 
   try {

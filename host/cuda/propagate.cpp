@@ -217,6 +217,11 @@ void propagation_plan::forward(const op_config& cfg, const float* x, float* y,
   if (count == 0) {
     if (epilogue.energy) {
       p.energy_totals.zero(p.stream);
+      if (epilogue.energy_out) {
+        GCNOPS_CUDA_CHECK(cudaMemsetAsync(epilogue.energy_out, 0,
+                                          sizeof(double), p.stream),
+                          where);
+      }
       p.energy_ready = true;
     }
     return;
@@ -291,6 +296,12 @@ void propagation_plan::forward(const op_config& cfg, const float* x, float* y,
         kernels::sum_partials(p.partials.data(), l.grid_x, 1, p.width,
                               p.energy_totals.data(), p.stream),
         p.stream, range, ": ", p.sizes(l));
+    if (epilogue.energy_out) {
+      GCNOPS_LAUNCH_CHECK(
+          kernels::sum_columns(p.energy_totals.data(), p.width,
+                               epilogue.energy_out, p.stream),
+          p.stream, range, ": ", p.sizes(l));
+    }
     p.energy_ready = true;
   }
 }

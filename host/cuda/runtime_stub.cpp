@@ -3,6 +3,7 @@
 #include "gcnops/cuda/graph.hpp"
 #include "gcnops/cuda/propagate.hpp"
 #include "gcnops/cuda/runtime.hpp"
+#include "../model/compute.hpp"
 
 #include <exception>
 
@@ -133,3 +134,13 @@ std::size_t propagation_plan::workspace_bytes() const noexcept {
 }
 
 }  // namespace gcnops::cuda
+
+namespace gcnops::detail {
+
+std::unique_ptr<compute<float>> make_cuda_compute() {
+  throw device_error(
+      "model: gcnops was built without CUDA support, expected backend "
+      "'cpu'");
+}
+
+}  // namespace gcnops::detail

@@ -7,9 +7,10 @@
 //     (the std:: distributions do not promise that). normal() also calls
 //     std::log and std::cos, which C libraries may round differently in
 //     the last bit.
-//   - hash_uniform() is counter-based: any element of a stream can be drawn
-//     independently, in any order, by CPU loops and GPU threads alike. The
-//     CPU and CUDA backends draw dropout masks with it and agree bit for bit.
+//   - hash_uniform() and dropout_keeps() are counter-based: any element of
+//     a stream can be drawn independently, in any order, by CPU loops and
+//     GPU threads alike. The CPU and CUDA backends draw dropout masks with
+//     dropout_keeps() and agree bit for bit.
 //   - rng is a sequential xoshiro256** generator for host-side generators.
 #pragma once
 
@@ -32,16 +33,45 @@ GCNOPS_HOST_DEVICE inline std::uint64_t mix64(std::uint64_t z) {
   return z ^ (z >> 31);
 }
 
+// The key of stream `stream` under `seed`; compute it once per stream.
+GCNOPS_HOST_DEVICE inline std::uint64_t stream_key(std::uint64_t seed,
+                                                   std::uint64_t stream) {
+  return mix64(seed ^ mix64(stream));
+}
+
+// 64 random bits for element `counter` of a stream, from its key.
+GCNOPS_HOST_DEVICE inline std::uint64_t keyed_bits(std::uint64_t key,
+                                                   std::uint64_t counter) {
+  return mix64(key ^ counter);
+}
+
 // 64 random bits for element `counter` of stream `stream` under `seed`.
 GCNOPS_HOST_DEVICE inline std::uint64_t hash_bits(std::uint64_t seed,
                                                   std::uint64_t stream,
                                                   std::uint64_t counter) {
-  return mix64(mix64(seed ^ mix64(stream)) ^ counter);
+  return keyed_bits(stream_key(seed, stream), counter);
 }
 
 // A uniform double in [0, 1) with 53 random bits.
 GCNOPS_HOST_DEVICE inline double bits_to_unit(std::uint64_t bits) {
   return static_cast<double>(bits >> 11) * 0x1.0p-53;
+}
+
+// Dropout draws 16 bits per element, four elements per 64-bit hash:
+// element k of a stream is kept when its draw is at least
+// dropout_threshold(p), so p is used to a resolution of 2^-16.
+GCNOPS_HOST_DEVICE inline std::uint32_t dropout_threshold(double p) {
+  const double t = p * 65536.0 + 0.5;
+  return t <= 0.0 ? 0u
+                  : (t >= 65536.0 ? 65536u : static_cast<std::uint32_t>(t));
+}
+
+GCNOPS_HOST_DEVICE inline bool dropout_keeps(std::uint64_t key, std::uint64_t k,
+                                             std::uint32_t threshold) {
+  const std::uint64_t bits = keyed_bits(key, k >> 2);
+  const auto draw =
+      static_cast<std::uint32_t>((bits >> (16 * (k & 3))) & 0xffffu);
+  return draw >= threshold;
 }
 
 GCNOPS_HOST_DEVICE inline double hash_uniform(std::uint64_t seed,

@@ -17,7 +17,8 @@
 //     is set, out = act(y + bias) + residual (bias: F floats or null,
 //     residual: N x F or null). With epilogue.energy, ||out||^2 (or ||y||^2
 //     without out) is accumulated in the same pass; read it with
-//     last_energy().
+//     last_energy(), which waits, or have it written to the device scalar
+//     epilogue.energy_out, which does not.
 //   - backward(): g = d_out * act'(y + bias), then dx = dP/dx^T g; when
 //     prologue.d_bias is set it receives colsum(g). `x` and `y` are the
 //     forward's input and output, `state` the forward's state.
@@ -46,6 +47,7 @@ struct layer_epilogue {
   const float* residual = nullptr;  // N x F, device; added after act
   float* out = nullptr;             // N x F, device; null: y only
   bool energy = false;              // measure the energy of the output
+  double* energy_out = nullptr;     // device: also receives it, no wait
 };
 
 struct layer_prologue {
