@@ -75,6 +75,19 @@ class cuda_compute final : public compute<float> {
     return "cuda (" + cuda::device_summary() + ")";
   }
 
+  std::size_t bytes() const override {
+    std::size_t total = features_.bytes() + dropped_.bytes() +
+                        labels_.bytes() + train_.bytes() + terms_.bytes() +
+                        pred_.bytes() + partials_.bytes() + probes_.bytes();
+    for (const auto& b : storage_) total += b.bytes();
+    for (const auto& [shape, b] : scratch_) total += b.bytes();
+    for (const auto& [w, p] : plans_) total += p.workspace_bytes();
+    for (const auto& [w, p] : sym_plans_) total += p.workspace_bytes();
+    if (graph_) total += graph_->device_bytes();
+    if (sym_graph_) total += sym_graph_->device_bytes();
+    return total;
+  }
+
   tensor<float> make(std::int64_t rows, std::int64_t cols) override {
     auto& b = storage_.emplace_back(static_cast<std::size_t>(rows * cols),
                                     "model tensor");

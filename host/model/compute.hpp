@@ -54,6 +54,8 @@ class compute {
  public:
   virtual ~compute() = default;
   virtual std::string name() const = 0;
+  // Memory the backend holds for the model: tensors, graph, workspaces.
+  virtual std::size_t bytes() const = 0;
 
   // Memory owned by the backend until it is destroyed; zero-filled.
   virtual tensor<T> make(std::int64_t rows, std::int64_t cols) = 0;

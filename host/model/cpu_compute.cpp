@@ -113,6 +113,20 @@ class cpu_compute final : public compute<T> {
     return std::is_same_v<T, float> ? "cpu (float)" : "cpu (double)";
   }
 
+  std::size_t bytes() const override {
+    std::size_t total = 0;
+    for (const auto& m : storage_) total += sizeof(T) * m.size();
+    for (const auto& [shape, m] : scratch_) total += sizeof(T) * m.size();
+    total += (sizeof(T) + 4) * (vals_.size() + t_vals_.size()) +
+             8 * (rows_.size() + t_rows_.size());
+    if (adj_) {
+      const graph& s = adj_->structure();
+      total += 12 * static_cast<std::size_t>(s.num_edges()) +
+               40 * static_cast<std::size_t>(s.num_nodes());
+    }
+    return total;
+  }
+
   tensor<T> make(std::int64_t rows, std::int64_t cols) override {
     storage_.emplace_back(rows, cols, T(0));
     return storage_.back().view();

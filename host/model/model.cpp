@@ -264,6 +264,7 @@ struct model::impl {
   virtual matrix<double> parameter(std::size_t index, bool grad) const = 0;
   virtual void set_parameter(std::size_t index, const matrix<double>& v) = 0;
   virtual std::string backend_name() const = 0;
+  virtual std::size_t memory_bytes() const = 0;
 
   model_config config;
   std::vector<step_record> trace;
@@ -335,6 +336,7 @@ class model_impl final : public model::impl {
   }
 
   std::string backend_name() const override { return c_->name(); }
+  std::size_t memory_bytes() const override { return c_->bytes(); }
 
   // One training step, with the update when opt is set.
   double step(const optimizer_config* opt) override {
@@ -720,6 +722,7 @@ const model_config& model::config() const noexcept {
 std::string model::backend_name() const {
   return impl_->backend_name();
 }
+std::size_t model::memory_bytes() const { return impl_->memory_bytes(); }
 
 training_result train(
     model& m, const optimizer_config& opt, std::int64_t epochs,

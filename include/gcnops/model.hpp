@@ -140,6 +140,9 @@ class model {
   const model_config& config() const noexcept;
   // "cpu (float)", "cpu (double)", "cuda (NVIDIA H200, ...)".
   std::string backend_name() const;
+  // Memory the model holds on its backend (host or device): parameters,
+  // activations, gradients, the graph and workspaces.
+  std::size_t memory_bytes() const;
 
   struct impl;
 
