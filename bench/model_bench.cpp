@@ -30,9 +30,6 @@
 #include "gcnops/gcnops.hpp"
 #include "gcnops/model.hpp"
 
-#if GCNOPS_HAS_CUDA
-#include <cuda_runtime.h>
-#endif
 
 namespace gcnops::bench {
 namespace {
@@ -46,14 +43,7 @@ const dataset& cora() {
 }
 
 double device_used_mib() {
-#if GCNOPS_HAS_CUDA
-  std::size_t free_bytes = 0;
-  std::size_t total_bytes = 0;
-  if (cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) return 0.0;
-  return static_cast<double>(total_bytes - free_bytes) / (1 << 20);
-#else
-  return 0.0;
-#endif
+  return static_cast<double>(cuda::device_memory_in_use()) / (1 << 20);
 }
 
 void BM_train_step(benchmark::State& state) {

@@ -9,6 +9,7 @@
 #include "cli_commands.hpp"
 #include "cli_common.hpp"
 #include "cli_model.hpp"
+#include "gcnops/cuda/runtime.hpp"
 
 namespace gcnops::cli {
 
@@ -114,6 +115,8 @@ void run_train(const train_args& args) {
         {"curve", curve},
         {"energy", energy_trace_json(m)},
         {"seconds", r.seconds},
+        {"memory_bytes", m.memory_bytes()},
+        {"device_memory_in_use_bytes", cuda::device_memory_in_use()},
         {"seconds_per_epoch",
          r.curve.empty() ? 0.0 : r.seconds / double(r.curve.size())},
         {"best_epoch", r.best_epoch},

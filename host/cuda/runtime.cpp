@@ -117,4 +117,14 @@ void synchronize(stream_t stream) {
   GCNOPS_CUDA_CHECK(cudaStreamSynchronize(stream));
 }
 
+std::size_t device_memory_in_use() noexcept {
+  std::size_t free_bytes = 0;
+  std::size_t total_bytes = 0;
+  if (cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) {
+    cudaGetLastError();
+    return 0;
+  }
+  return total_bytes - free_bytes;
+}
+
 }  // namespace gcnops::cuda

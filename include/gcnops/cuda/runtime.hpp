@@ -54,6 +54,10 @@ std::string device_summary();
 // with the first asynchronous error found.
 void synchronize(stream_t stream);
 
+// Bytes of device memory in use on the current device (total minus free,
+// every process included); 0 without a device.
+std::size_t device_memory_in_use() noexcept;
+
 namespace detail {
 
 enum class copy_kind { host_to_device, device_to_host, device_to_device };
