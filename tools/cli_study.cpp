@@ -199,6 +199,8 @@ void run_study(const study_args& a) {
   std::vector<job> jobs;
   for (const auto& v : variants) {
     for (std::int64_t d : depths) {
+      // The GCNII form needs an input, a hidden and an output layer.
+      if (v.name == "initial" && d < 3) continue;
       for (std::int64_t s = 0; s < seeds; ++s) {
         jobs.push_back({&v, d, flags.seed + static_cast<std::uint64_t>(s)});
       }
@@ -307,7 +309,11 @@ void run_study(const study_args& a) {
     std::printf("%-14s", v.name.c_str());
     for (std::int64_t d : depths) {
       const cell& c = cells[{v.name, d}];
-      std::printf("  %6.1f +- %4.1f", mean(c.test), stddev(c.test));
+      if (c.test.empty()) {
+        std::printf("  %13s", "-");
+      } else {
+        std::printf("  %6.1f +- %4.1f", mean(c.test), stddev(c.test));
+      }
     }
     std::printf("\n");
   }
@@ -321,7 +327,12 @@ void run_study(const study_args& a) {
   for (const auto& v : variants) {
     std::printf("%-14s", v.name.c_str());
     for (std::int64_t d : depths) {
-      std::printf("  %13.3g", geomean(cells[{v.name, d}].ratio));
+      const cell& c = cells[{v.name, d}];
+      if (c.ratio.empty()) {
+        std::printf("  %13s", "-");
+      } else {
+        std::printf("  %13.3g", geomean(c.ratio));
+      }
     }
     std::printf("\n");
   }
@@ -336,6 +347,7 @@ void run_study(const study_args& a) {
   for (const auto& v : variants) {
     for (std::int64_t d : depths) {
       const cell& c = cells[{v.name, d}];
+      if (c.test.empty()) continue;
       csv << v.name << ',' << d << ',' << seeds << ',' << mean(c.test) << ','
           << stddev(c.test) << ',' << geomean(c.ratio) << ','
           << mean(c.best_epoch) << ',' << mean(c.seconds) << '\n';

@@ -6,6 +6,9 @@
 #
 #   bash tools/device-check.sh            cora, pubmed, R-MAT 20 and 22
 #   bash tools/device-check.sh --quick    cora and R-MAT 16 only
+#   bash tools/device-check.sh --sanitize also compute-sanitizer memcheck and
+#                                         racecheck over a subset of the gpu
+#                                         tests (several minutes more)
 #
 # A GPU machine may have nvcc and CMake but no GoogleTest, Google Benchmark,
 # CLI11, nlohmann/json or Eigen, and no way to install them. The script
@@ -16,7 +19,14 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 quick=0
-[[ ${1:-} == --quick ]] && quick=1
+sanitize=0
+for arg in "$@"; do
+  case $arg in
+    --quick) quick=1 ;;
+    --sanitize) sanitize=1 ;;
+    *) echo "device-check: unknown argument '$arg'" >&2; exit 2 ;;
+  esac
+done
 out=${OUT:-device-check-out}
 mkdir -p "$out"
 build=${BUILD_DIR:-build-device}
@@ -71,6 +81,25 @@ log "gpu tests: $(grep -E 'tests passed|tests failed' "$out/gpu-tests.log" \
   | tail -1) ($(( $(date +%s) - start )) s)"
 if [[ $status -ne 0 ]]; then
   grep -E "Failed|FAILED|Failure|rel err" "$out/gpu-tests.log" | head -30
+fi
+
+# 4b. compute-sanitizer over a subset of the gpu tests: every kernel family
+# (forward, backward, tiles, layer epilogues, model kernels) is reached.
+if [[ $sanitize == 1 ]]; then
+  subset='AllOperators/CudaOperator.*sym_hub_tiles:Layers/*:CudaEdgeCases.*'
+  for tool in memcheck racecheck; do
+    start=$(date +%s)
+    compute-sanitizer --tool "$tool" --error-exitcode 9 \
+      "$build/tests/cuda_propagate_test" --gtest_filter="$subset" \
+      >"$out/sanitize-$tool.log" 2>&1
+    log "compute-sanitizer $tool: exit $? ($(( $(date +%s) - start )) s), \
+$(grep -E 'ERROR SUMMARY' "$out/sanitize-$tool.log" | tail -1)"
+  done
+  compute-sanitizer --tool memcheck --error-exitcode 9 \
+    "$build/tests/cuda_model_test" --gtest_filter='*pairnorm_initial:*plain_residual' \
+    >"$out/sanitize-model.log" 2>&1
+  log "compute-sanitizer memcheck (model): exit $?, \
+$(grep -E 'ERROR SUMMARY' "$out/sanitize-model.log" | tail -1)"
 fi
 
 # 5. Throughput, fused against cuSPARSE, warm L2.
