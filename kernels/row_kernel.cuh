@@ -70,6 +70,33 @@ __device__ __forceinline__ int slot_column(int slab, int a, int lane, int group,
   return (slab * acc + a) * group * vec + lane * vec;
 }
 
+// Where a thread works: its group owns items first, first + stride, ...
+// (rows or tiles); its lane owns kAcc vectors of kVec columns in the
+// block's slab (blockIdx.y).
+template <int kVec, int kAcc>
+struct placement {
+  int lane;
+  std::int64_t first;
+  std::int64_t stride;
+  unsigned mask;
+  int col[kAcc];
+  bool valid[kAcc];
+
+  __device__ __forceinline__ placement(int group, int width) {
+    const int groups_per_block = kBlockThreads / group;
+    lane = threadIdx.x & (group - 1);
+    first = static_cast<std::int64_t>(blockIdx.x) * groups_per_block +
+            threadIdx.x / group;
+    stride = static_cast<std::int64_t>(gridDim.x) * groups_per_block;
+    mask = group_mask(group);
+#pragma unroll
+    for (int a = 0; a < kAcc; ++a) {
+      col[a] = slot_column(blockIdx.y, a, lane, group, kVec, kAcc);
+      valid[a] = col[a] < width;
+    }
+  }
+};
+
 // acc += sum over edges [begin, end) of w_e b_j v_j. The group loads `group`
 // edges at a time, one per lane, and broadcasts them, so that each lane
 // gathers its columns of every neighbour in edge order.
@@ -191,26 +218,14 @@ __global__ void __launch_bounds__(kBlockThreads)
   constexpr int kStatsDim = kStats > 0 ? kStats : 1;
   extern __shared__ double smem[];
 
-  // 1. Place the thread: its group owns rows first, first + stride, ...;
-  // its lane owns kAcc vectors of kVec columns in slab blockIdx.y.
-  const int lane = threadIdx.x & (group - 1);
-  const int groups_per_block = kBlockThreads / group;
-  const std::int64_t first =
-      static_cast<std::int64_t>(blockIdx.x) * groups_per_block +
-      threadIdx.x / group;
-  const std::int64_t stride =
-      static_cast<std::int64_t>(gridDim.x) * groups_per_block;
-  const unsigned mask = group_mask(group);
-  int col[kAcc];
-  bool valid[kAcc];
-#pragma unroll
-  for (int a = 0; a < kAcc; ++a) {
-    col[a] = slot_column(blockIdx.y, a, lane, group, kVec, kAcc);
-    valid[a] = col[a] < width;
-  }
+  // 1. Place the thread (rows grid-strided, columns in the block's slab).
+  const placement<kVec, kAcc> at(group, width);
+  const int lane = at.lane;
+  const auto& col = at.col;
+  const auto& valid = at.valid;
   double stats[kStatsDim][kAcc * kVec] = {};
 
-  for (std::int64_t i = first; i < rows; i += stride) {
+  for (std::int64_t i = at.first; i < rows; i += at.stride) {
     // 2. The row's own values: the diagonal term, reused by the epilogue.
     float self[kAcc][kVec];
     float acc[kAcc][kVec];
@@ -234,8 +249,8 @@ __global__ void __launch_bounds__(kBlockThreads)
       const std::int64_t begin = g.row_ptr[i];
       const std::int64_t end = g.row_ptr[i + 1];
       if (end - begin <= g.long_row_edges) {
-        gather_edges<kVec, kAcc>(g, begin, end, lane, group, mask, col, valid,
-                                 load, acc);
+        gather_edges<kVec, kAcc>(g, begin, end, lane, group, at.mask, col,
+                                 valid, load, acc);
       } else {
         const int r = find_long_row(g, i);
         for (int t = g.tile_offset[r]; t < g.tile_offset[r + 1]; ++t) {
@@ -302,29 +317,16 @@ template <int kVec, int kAcc, class Load>
 __global__ void __launch_bounds__(kBlockThreads)
     tile_kernel(csr_direction g, int width, int group, Load load,
                 float* tile_partials) {
-  const int lane = threadIdx.x & (group - 1);
-  const int groups_per_block = kBlockThreads / group;
-  const std::int64_t first =
-      static_cast<std::int64_t>(blockIdx.x) * groups_per_block +
-      threadIdx.x / group;
-  const std::int64_t stride =
-      static_cast<std::int64_t>(gridDim.x) * groups_per_block;
-  const unsigned mask = group_mask(group);
-  int col[kAcc];
-  bool valid[kAcc];
-#pragma unroll
-  for (int a = 0; a < kAcc; ++a) {
-    col[a] = slot_column(blockIdx.y, a, lane, group, kVec, kAcc);
-    valid[a] = col[a] < width;
-  }
-
-  for (std::int64_t t = first; t < g.num_tiles; t += stride) {
+  const placement<kVec, kAcc> at(group, width);
+  for (std::int64_t t = at.first; t < g.num_tiles; t += at.stride) {
     float acc[kAcc][kVec] = {};
-    gather_edges<kVec, kAcc>(g, g.tile_begin[t], g.tile_end[t], lane, group,
-                             mask, col, valid, load, acc);
+    gather_edges<kVec, kAcc>(g, g.tile_begin[t], g.tile_end[t], at.lane, group,
+                             at.mask, at.col, at.valid, load, acc);
 #pragma unroll
     for (int a = 0; a < kAcc; ++a) {
-      if (valid[a]) store_vec<kVec>(tile_partials + t * width + col[a], acc[a]);
+      if (at.valid[a]) {
+        store_vec<kVec>(tile_partials + t * width + at.col[a], acc[a]);
+      }
     }
   }
 }

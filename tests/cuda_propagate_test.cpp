@@ -183,30 +183,6 @@ void PrintTo(const layer_case& c, std::ostream* out) {
 
 class CudaLayer : public ::testing::TestWithParam<layer_case> {};
 
-template <class T>
-T act_value(activation a, T u) {
-  switch (a) {
-    case activation::relu:
-      return activate<activation::relu>(u);
-    case activation::tanh:
-      return activate<activation::tanh>(u);
-    default:
-      return u;
-  }
-}
-
-template <class T>
-T act_grad(activation a, T u) {
-  switch (a) {
-    case activation::relu:
-      return activate_grad<activation::relu>(u);
-    case activation::tanh:
-      return activate_grad<activation::tanh>(u);
-    default:
-      return T(1);
-  }
-}
-
 TEST_P(CudaLayer, EpilogueAndPrologueMatchCpuComposition) {
   GCNOPS_REQUIRE_DEVICE();
   const layer_case c = GetParam();
@@ -233,9 +209,9 @@ TEST_P(CudaLayer, EpilogueAndPrologueMatchCpuComposition) {
   for (std::int64_t i = 0; i < n; ++i) {
     for (std::int64_t f = 0; f < w; ++f) {
       const double u = y(i, f) + bias[f];
-      out(i, f) = act_value(c.act, u) + (c.residual ? res(i, f) : 0.0);
+      out(i, f) = activate(c.act, u) + (c.residual ? res(i, f) : 0.0);
       energy += out(i, f) * out(i, f);
-      gd(i, f) = d_out(i, f) * act_grad(c.act, u);
+      gd(i, f) = d_out(i, f) * activate_grad(c.act, u);
       d_bias[f] += gd(i, f);
     }
   }

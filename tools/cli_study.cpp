@@ -298,44 +298,41 @@ void run_study(const study_args& a) {
       a.data.describe().c_str(), static_cast<long long>(flags.epochs),
       static_cast<long long>(seeds), seeds == 1 ? "" : "s",
       on_gpu ? "cuda" : "cpu", seconds);
-  std::printf(
-      "\ntest accuracy at the best validation epoch, %% (mean +- std "
-      "over seeds)\n%-14s",
-      "config");
-  for (std::int64_t d : depths)
-    std::printf("  %13s", ("L=" + std::to_string(d)).c_str());
-  std::printf("\n");
-  for (const auto& v : variants) {
-    std::printf("%-14s", v.name.c_str());
+  // One row per variant, one column per depth; "-" for an empty cell.
+  auto print_table = [&](const char* title, auto&& has, auto&& text) {
+    std::printf("\n%s\n%-14s", title, "config");
     for (std::int64_t d : depths) {
-      const cell& c = cells[{v.name, d}];
-      if (c.test.empty()) {
-        std::printf("  %13s", "-");
-      } else {
-        std::printf("  %6.1f +- %4.1f", mean(c.test), stddev(c.test));
-      }
+      std::printf("  %13s", ("L=" + std::to_string(d)).c_str());
     }
     std::printf("\n");
-  }
-  std::printf(
-      "\ngradient energy ratio E(dL/dH_1) / E(dL/dH_L) at the first "
-      "step (geometric mean over seeds)\n%-14s",
-      "config");
-  for (std::int64_t d : depths)
-    std::printf("  %13s", ("L=" + std::to_string(d)).c_str());
-  std::printf("\n");
-  for (const auto& v : variants) {
-    std::printf("%-14s", v.name.c_str());
-    for (std::int64_t d : depths) {
-      const cell& c = cells[{v.name, d}];
-      if (c.ratio.empty()) {
-        std::printf("  %13s", "-");
-      } else {
-        std::printf("  %13.3g", geomean(c.ratio));
+    for (const auto& v : variants) {
+      std::printf("%-14s", v.name.c_str());
+      for (std::int64_t d : depths) {
+        const cell& c = cells[{v.name, d}];
+        std::printf("  %13s", has(c) ? text(c).c_str() : "-");
       }
+      std::printf("\n");
     }
-    std::printf("\n");
-  }
+  };
+  print_table(
+      "test accuracy at the best validation epoch, % (mean +- std over "
+      "seeds)",
+      [](const cell& c) { return !c.test.empty(); },
+      [](const cell& c) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%6.1f +- %4.1f", mean(c.test),
+                      stddev(c.test));
+        return std::string(buf);
+      });
+  print_table(
+      "gradient energy ratio E(dL/dH_1) / E(dL/dH_L) at the first step "
+      "(geometric mean over seeds)",
+      [](const cell& c) { return !c.ratio.empty(); },
+      [](const cell& c) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.3g", geomean(c.ratio));
+        return std::string(buf);
+      });
 
   // 5. Files: the table as CSV and JSON, the first-step energies per layer.
   fs::create_directories(a.out);

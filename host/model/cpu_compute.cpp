@@ -75,32 +75,6 @@ void blas_gemm(bool ta, bool tb, T alpha, tensor<const T> a, tensor<const T> b,
 }
 
 template <class T>
-T act_value(activation a, T u) {
-  switch (a) {
-    case activation::relu:
-      return activate<activation::relu>(u);
-    case activation::tanh:
-      return activate<activation::tanh>(u);
-    case activation::identity:
-      break;
-  }
-  return u;
-}
-
-template <class T>
-T act_grad(activation a, T u) {
-  switch (a) {
-    case activation::relu:
-      return activate_grad<activation::relu>(u);
-    case activation::tanh:
-      return activate_grad<activation::tanh>(u);
-    case activation::identity:
-      break;
-  }
-  return T(1);
-}
-
-template <class T>
 class cpu_compute final : public compute<T> {
  public:
   cpu_compute() {
@@ -115,8 +89,10 @@ class cpu_compute final : public compute<T> {
 
   std::size_t bytes() const override {
     std::size_t total = 0;
-    for (const auto& m : storage_) total += sizeof(T) * m.size();
-    for (const auto& [shape, m] : scratch_) total += sizeof(T) * m.size();
+    for (const auto& m : storage_)
+      total += sizeof(T) * m.size();
+    for (const auto& [shape, m] : scratch_)
+      total += sizeof(T) * m.size();
     total += (sizeof(T) + 4) * (vals_.size() + t_vals_.size()) +
              8 * (rows_.size() + t_rows_.size());
     if (adj_) {
@@ -294,7 +270,7 @@ class cpu_compute final : public compute<T> {
       T* oi = out.row(i);
       const T* ri = residual ? residual + i * u.cols : nullptr;
       for (std::int64_t c = 0; c < u.cols; ++c) {
-        const T v = act_value(act, ui[c] + (bias ? bias[c] : T(0)));
+        const T v = activate(act, ui[c] + (bias ? bias[c] : T(0)));
         oi[c] = ri ? v + ri[c] : v;
       }
     }
@@ -309,7 +285,7 @@ class cpu_compute final : public compute<T> {
       const T* ui = u.row(i);
       T* gi = du.row(i);
       for (std::int64_t c = 0; c < u.cols; ++c) {
-        gi[c] = di[c] * act_grad(act, ui[c] + (bias ? bias[c] : T(0)));
+        gi[c] = di[c] * activate_grad(act, ui[c] + (bias ? bias[c] : T(0)));
       }
     }
     if (d_bias) column_sums(du, d_bias);

@@ -50,4 +50,31 @@ GCNOPS_HOST_DEVICE inline T activate_grad(T u) {
   }
 }
 
+// The same with the activation chosen at run time.
+template <class T>
+GCNOPS_HOST_DEVICE inline T activate(activation a, T u) {
+  switch (a) {
+    case activation::relu:
+      return activate<activation::relu>(u);
+    case activation::tanh:
+      return activate<activation::tanh>(u);
+    case activation::identity:
+      break;
+  }
+  return u;
+}
+
+template <class T>
+GCNOPS_HOST_DEVICE inline T activate_grad(activation a, T u) {
+  switch (a) {
+    case activation::relu:
+      return activate_grad<activation::relu>(u);
+    case activation::tanh:
+      return activate_grad<activation::tanh>(u);
+    case activation::identity:
+      break;
+  }
+  return T(1);
+}
+
 }  // namespace gcnops
