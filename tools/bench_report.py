@@ -201,36 +201,62 @@ def source_line(path, context):
 
 # --- Markdown ------------------------------------------------------------
 
+def table_lines(rows, columns, key, cells):
+    """A markdown table of the rows that ran, sorted by `key`, after a line
+    about those that did not. `columns` is [(title, 'l' or 'r')];
+    `cells(row)` gives the row's texts."""
+    lines = []
+    ok = split_errors(rows, lines)
+    if ok:
+        lines.append("| " + " | ".join(t for t, _ in columns) + " |")
+        lines.append("|" + "|".join("---:" if a == "r" else "---"
+                                    for _, a in columns) + "|")
+        lines += ["| " + " | ".join(cells(r)) + " |"
+                  for r in sorted(ok, key=key)]
+        lines.append("")
+    return lines
+
+
+def direction_of(row):
+    """'fwd' or 'bwd' of an operator or CPU benchmark row."""
+    backward = arg(row, "bwd") or row["family"] == "BM_cpu_backward"
+    return "bwd" if backward else "fwd"
+
+
 def operator_markdown(path, context, rows, level):
     """(intro, body) of the operator table and geometric means; `level` is
     the heading depth of the title. The body is empty when no row ran."""
     h = "#" * level
     intro = [f"{h} Operator throughput: fused gcnops against cuSPARSE\n",
              source_line(path, context)]
-    lines = []
-    ok = split_errors(rows, lines)
-    if not ok:
-        return intro, lines
-    lines.append("| graph | F | L2 | operator | dir | fused µs | cuSPARSE µs "
-                 "| speedup | GFLOP/s | GB/s | max rel diff |")
-    lines.append("|---|---:|---|---|---|---:|---:|---:|---:|---:|---:|")
-    by_op = defaultdict(list)
+
+    # 1. One line per row.
+    def cells(r):
+        b = r["bench"]
+        return [name_of(arg(r, "graph"), GRAPHS), str(arg(r, "F")),
+                "flushed" if arg(r, "flush") else "warm", op_of(r),
+                direction_of(r), fmt(b.get("fused_us"), ".1f"),
+                fmt(b.get("cusparse_us"), ".1f"),
+                fmt(b.get("speedup"), ".2f"), fmt(b.get("GFLOP/s"), ".0f"),
+                fmt(b.get("GB/s"), ".0f"), fmt(b.get("max_rel_diff"), ".1e")]
+
+    columns = [("graph", "l"), ("F", "r"), ("L2", "l"), ("operator", "l"),
+               ("dir", "l"), ("fused µs", "r"), ("cuSPARSE µs", "r"),
+               ("speedup", "r"), ("GFLOP/s", "r"), ("GB/s", "r"),
+               ("max rel diff", "r")]
     key = lambda r: tuple(arg(r, k)
                           for k in ("graph", "F", "flush", "op", "bwd"))
-    for r in sorted(ok, key=key):
-        a, b = r["args"], r["bench"]
-        op = op_of(r)
-        direction = "bwd" if a.get("bwd") else "fwd"
-        by_op[(op, direction)].append(b.get("speedup", NAN))
-        lines.append(
-            f"| {name_of(a.get('graph', -1), GRAPHS)} | {a.get('F', '?')} "
-            f"| {'flushed' if a.get('flush') else 'warm'} | {op} "
-            f"| {direction} | {fmt(b.get('fused_us'), '.1f')} "
-            f"| {fmt(b.get('cusparse_us'), '.1f')} "
-            f"| {fmt(b.get('speedup'), '.2f')} "
-            f"| {fmt(b.get('GFLOP/s'), '.0f')} | {fmt(b.get('GB/s'), '.0f')} "
-            f"| {fmt(b.get('max_rel_diff'), '.1e')} |")
-    lines.append(f"\n{h}# Geometric-mean speedup over graphs x F\n")
+    lines = table_lines(rows, columns, key, cells)
+    by_op = defaultdict(list)
+    for r in rows:
+        if not r["error"]:
+            by_op[(op_of(r), direction_of(r))].append(
+                r["bench"].get("speedup", NAN))
+    if not by_op:
+        return intro, lines
+
+    # 2. Geometric means per operator against the targets.
+    lines.append(f"{h}# Geometric-mean speedup over graphs x F\n")
     lines.append("| operator | fwd | bwd | fwd+bwd | target | met |")
     lines.append("|---|---:|---:|---:|---:|---|")
     for op in sorted({op for op, _ in by_op}, key=op_order):
@@ -252,24 +278,18 @@ def operator_markdown(path, context, rows, level):
 def cpu_markdown(path, context, rows):
     """(intro, body) of the CPU table."""
     intro = ["## CPU backend throughput\n", source_line(path, context)]
-    lines = []
-    ok = split_errors(rows, lines)
-    if not ok:
-        return intro, lines
-    lines.append("| graph | F | operator | dir | time ms | GFLOP/s | GB/s |")
-    lines.append("|---|---:|---|---|---:|---:|---:|")
-    key = lambda r: (arg(r, "graph"), arg(r, "F"),
-                     arg(r, "op"), r["family"] == "BM_cpu_backward")
-    for r in sorted(ok, key=key):
-        a, b = r["args"], r["bench"]
-        direction = "bwd" if r["family"] == "BM_cpu_backward" else "fwd"
-        lines.append(
-            f"| {name_of(a.get('graph', -1), CPU_GRAPHS)} | {a.get('F', '?')} "
-            f"| {op_of(r)} | {direction} "
-            f"| {fmt(to_ms(b), '.3f')} | {fmt(b.get('GFLOP/s'), '.2f')} "
-            f"| {fmt(b.get('GB/s'), '.2f')} |")
-    lines.append("")
-    return intro, lines
+
+    def cells(r):
+        b = r["bench"]
+        return [name_of(arg(r, "graph"), CPU_GRAPHS), str(arg(r, "F")),
+                op_of(r), direction_of(r), fmt(to_ms(b), ".3f"),
+                fmt(b.get("GFLOP/s"), ".2f"), fmt(b.get("GB/s"), ".2f")]
+
+    columns = [("graph", "l"), ("F", "r"), ("operator", "l"), ("dir", "l"),
+               ("time ms", "r"), ("GFLOP/s", "r"), ("GB/s", "r")]
+    key = lambda r: (arg(r, "graph"), arg(r, "F"), arg(r, "op"),
+                     direction_of(r) == "bwd")
+    return intro, table_lines(rows, columns, key, cells)
 
 
 def train_markdown(path, context, rows):
@@ -280,27 +300,21 @@ def train_markdown(path, context, rows):
              "activations, gradients, graph, workspaces); *device MiB* is "
              "the device memory in use after the timed steps, for the whole "
              "device (CUDA runtime, cuBLAS and other processes included).\n"]
-    lines = []
-    ok = split_errors(rows, lines)
-    if not ok:
-        return intro, lines
-    lines.append("| device | operator | depth | epochs/s | ms/step "
-                 "| model MiB | device MiB |")
-    lines.append("|---|---|---:|---:|---:|---:|---:|")
-    key = lambda r: (arg(r, "gpu"), arg(r, "op"),
-                     arg(r, "depth"))
-    for r in sorted(ok, key=key):
-        a, b = r["args"], r["bench"]
+
+    def cells(r):
+        b = r["bench"]
         rate = b.get("epochs/s", NAN)
-        lines.append(
-            f"| {'GPU' if a.get('gpu') else 'CPU'} "
-            f"| {op_of(r)} | {a.get('depth', '?')} "
-            f"| {fmt(rate, '.1f')} "
-            f"| {fmt(1e3 / rate if rate > 0 else NAN, '.2f')} "
-            f"| {fmt(b.get('model_MiB'), '.1f')} "
-            f"| {fmt(b.get('device_peak_MiB'), '.0f')} |")
-    lines.append("")
-    return intro, lines
+        return ["GPU" if arg(r, "gpu") else "CPU", op_of(r),
+                str(arg(r, "depth")), fmt(rate, ".1f"),
+                fmt(1e3 / rate if rate > 0 else NAN, ".2f"),
+                fmt(b.get("model_MiB"), ".1f"),
+                fmt(b.get("device_peak_MiB"), ".0f")]
+
+    columns = [("device", "l"), ("operator", "l"), ("depth", "r"),
+               ("epochs/s", "r"), ("ms/step", "r"), ("model MiB", "r"),
+               ("device MiB", "r")]
+    key = lambda r: (arg(r, "gpu"), arg(r, "op"), arg(r, "depth"))
+    return intro, table_lines(rows, columns, key, cells)
 
 
 def energy_table(rows):
