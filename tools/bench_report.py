@@ -57,6 +57,14 @@ CPU_GRAPHS = ["cora", "rmat14"]
 # best cuSPARSE algorithm; global operators: 1.3x the unfused pipeline).
 TARGETS = {"plain": 1.0, "energy": 1.3, "energy_col": 1.3,
            "mean_centered": 1.3, "pairnorm": 1.3}
+# Benchmark inputs: the row families each holds, and what it should be.
+BENCH_INPUTS = {
+    "operator": (("BM_gpu_operator",), "the JSON of bench/operator_bench"),
+    "cpu": (("BM_cpu_forward", "BM_cpu_backward"),
+            "the JSON of bench/cpu_propagate_bench"),
+    "train": (("BM_train_step",),
+              "the JSON of bench/model_bench (BM_train_step rows)"),
+}
 ENERGY_KEYS = ["operator", "init", "depth", "step", "layer", "h", "grad_h",
                "grad_w"]
 MS_PER_UNIT = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}
@@ -92,10 +100,11 @@ def read_json(path, what):
         raise InputError(f"{path}: not JSON ({e}); expected {what}")
 
 
-def load_benchmarks(path, families, what):
+def load_benchmarks(path, kind):
     """(context, rows) of the Google Benchmark JSON in `path`, keeping the
-    iteration rows whose name starts with one of `families`. Each row is
+    iteration rows of the families BENCH_INPUTS[kind] names. Each row is
     {'family', 'name', 'args', 'bench', 'error'}."""
+    families, what = BENCH_INPUTS[kind]
     data = read_json(path, what)
     if not isinstance(data, dict) or not isinstance(
             data.get("benchmarks"), list):
@@ -574,16 +583,12 @@ def plot_speedup(plt, out, gpu_rows):
     over cuSPARSE, operators against graph x F. Returns [(file, caption)]."""
     import numpy as np
     from matplotlib.ticker import FixedLocator
-    panels = sorted({(arg(r, "flush"), arg(r, "bwd"))
-                     for r in gpu_rows})
+    panels = sorted({(arg(r, "flush"), arg(r, "bwd")) for r in gpu_rows})
     if not panels:
         return []
-    ops = sorted({op_of(r) for r in gpu_rows},
-                 key=op_order)
-    columns = sorted({(arg(r, "graph"), arg(r, "F"))
-                      for r in gpu_rows})
-    values = {(arg(r, "flush"), arg(r, "bwd"),
-               op_of(r),
+    ops = sorted({op_of(r) for r in gpu_rows}, key=op_order)
+    columns = sorted({(arg(r, "graph"), arg(r, "F")) for r in gpu_rows})
+    values = {(arg(r, "flush"), arg(r, "bwd"), op_of(r),
                (arg(r, "graph"), arg(r, "F"))):
               r["bench"].get("speedup", NAN) for r in gpu_rows}
     logs = [math.log2(v) for v in values.values() if v > 0]
@@ -596,18 +601,18 @@ def plot_speedup(plt, out, gpu_rows):
         figsize=(max(6.0, 0.55 * len(columns) + 2.5),
                  len(panels) * (0.42 * len(ops) + 1.4)))
     for ax, (flush, bwd) in zip(axes[:, 0], panels):
-        grid = np.full((len(ops), len(columns)), np.nan)
+        heat = np.full((len(ops), len(columns)), np.nan)
         for i, op in enumerate(ops):
             for j, col in enumerate(columns):
                 v = values.get((flush, bwd, op, col), NAN)
                 if v > 0:
-                    grid[i, j] = math.log2(v)
-        image = ax.imshow(grid, cmap="RdBu", vmin=-limit, vmax=limit,
+                    heat[i, j] = math.log2(v)
+        image = ax.imshow(heat, cmap="RdBu", vmin=-limit, vmax=limit,
                           aspect="auto")
-        if grid.size <= 600:
+        if heat.size <= 600:
             for i in range(len(ops)):
                 for j in range(len(columns)):
-                    v = grid[i, j]
+                    v = heat[i, j]
                     if np.isfinite(v):
                         dark = abs(v) > 0.55 * limit
                         ax.text(j, i, f"{2 ** v:.2f}", ha="center",
@@ -650,8 +655,7 @@ def plot_speedup(plt, out, gpu_rows):
 
 def table(path):
     try:
-        context, rows = load_benchmarks(
-            path, ("BM_gpu_operator",), "the JSON of bench/operator_bench")
+        context, rows = load_benchmarks(path, "operator")
     except InputError as e:
         print(f"bench_report.py: {e}", file=sys.stderr)
         return 1
@@ -677,19 +681,8 @@ def load_plotting(enabled):
 def report(args):
     """Writes args.out/report.md and the plots; returns the files written."""
     # 1. Read every input first, so that a bad one stops before any output.
-    inputs = {}
-    if args.operator:
-        inputs["operator"] = load_benchmarks(
-            args.operator, ("BM_gpu_operator",),
-            "the JSON of bench/operator_bench")
-    if args.cpu:
-        inputs["cpu"] = load_benchmarks(
-            args.cpu, ("BM_cpu_forward", "BM_cpu_backward"),
-            "the JSON of bench/cpu_propagate_bench")
-    if args.train:
-        inputs["train"] = load_benchmarks(
-            args.train, ("BM_train_step",),
-            "the JSON of bench/model_bench (BM_train_step rows)")
+    inputs = {kind: load_benchmarks(getattr(args, kind), kind)
+              for kind in BENCH_INPUTS if getattr(args, kind)}
     if args.energy:
         inputs["energy"] = load_energy(args.energy)
     if not inputs:
