@@ -69,6 +69,9 @@ Memory: what each number includes (read this before the ratio)
   counting the model's tensors and neither the context, but a peak against
   a holding.
 
+Status: not run on a GPU yet. The gcnops side (flags, report keys) is
+checked with the CPU backend; the PyG side has been compiled, not run.
+
 Output: one table, config x depth -> PyG ms/epoch, gcnops ms/epoch, time
 ratio (PyG / gcnops, above 1: gcnops faster), PyG MiB, gcnops MiB, memory
 ratio, gcnops dev MiB and both test accuracies. --json FILE also writes
@@ -189,13 +192,17 @@ def run_gcnops(args, config, depth, folder):
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
         raise CompareError(f"gcnops train ({config}, {depth} layers) exited "
                            f"{done.returncode}: {last}")
-    with open(report) as f:
-        r = json.load(f)
-    timed = [e["seconds"] for e in r["curve"][args.warmup:]]
-    return {"ms": 1e3 * sum(timed) / len(timed),
-            "mib": r["memory_bytes"] / 2**20,
-            "device_mib": r["device_memory_in_use_bytes"] / 2**20,
-            "test": r["test_accuracy"], "backend": r["backend"]}
+    try:
+        with open(report) as f:
+            r = json.load(f)
+        timed = [e["seconds"] for e in r["curve"][args.warmup:]]
+        return {"ms": 1e3 * sum(timed) / len(timed),
+                "mib": r["memory_bytes"] / 2**20,
+                "device_mib": r["device_memory_in_use_bytes"] / 2**20,
+                "test": r["test_accuracy"], "backend": r["backend"]}
+    except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError) as e:
+        raise CompareError(f"{report}: not a complete gcnops train report "
+                           f"({type(e).__name__}: {e})")
 
 
 # --- PyTorch Geometric ----------------------------------------------------
@@ -378,7 +385,8 @@ def print_table(rows, info):
     print(f"# {info}")
     print("# ratios are PyG / gcnops (above 1: gcnops faster or smaller); "
           "dev MiB is the whole device")
-    header = ("config", "L", "PyG ms", "gcnops ms", "ratio", "PyG MiB",
+    header = ("config", "L", "PyG ms/epoch", "gcnops ms/epoch", "ratio",
+              "PyG MiB",
               "gcnops MiB", "ratio", "dev MiB", "PyG test", "gcnops test")
     print("| " + " | ".join(header) + " |")
     print("|---|---:" + "|---:" * (len(header) - 2) + "|")
@@ -408,12 +416,13 @@ def compare(args):
 
     # 2. gcnops first, while this process holds no CUDA context.
     runs = [(c, d) for c in args.config_list for d in args.depths]
-    folder = args.keep_reports or tempfile.mkdtemp(prefix="pyg_compare_")
-    os.makedirs(folder, exist_ok=True)
     ours = {}
-    for config, depth in runs:
-        print(f"gcnops: {config}, {depth} layers", file=sys.stderr)
-        ours[(config, depth)] = run_gcnops(args, config, depth, folder)
+    with tempfile.TemporaryDirectory(prefix="pyg_compare_") as scratch:
+        folder = args.keep_reports or scratch
+        os.makedirs(folder, exist_ok=True)
+        for config, depth in runs:
+            print(f"gcnops: {config}, {depth} layers", file=sys.stderr)
+            ours[(config, depth)] = run_gcnops(args, config, depth, folder)
 
     # 3. PyG in this process.
     tensors = to_device(torch, gcn_norm, data)
