@@ -386,8 +386,8 @@ def print_table(rows, info):
     print("# ratios are PyG / gcnops (above 1: gcnops faster or smaller); "
           "dev MiB is the whole device")
     header = ("config", "L", "PyG ms/epoch", "gcnops ms/epoch", "ratio",
-              "PyG MiB",
-              "gcnops MiB", "ratio", "dev MiB", "PyG test", "gcnops test")
+              "PyG MiB", "gcnops MiB", "ratio", "dev MiB", "PyG test",
+              "gcnops test")
     print("| " + " | ".join(header) + " |")
     print("|---|---:" + "|---:" * (len(header) - 2) + "|")
     for r in rows:
