@@ -38,6 +38,9 @@ bool device_available() noexcept {
 std::string device_unavailable_reason() {
   return "gcnops was built without CUDA support";
 }
+std::size_t device_memory_in_use() noexcept {
+  return 0;
+}
 std::string device_summary() {
   no_cuda("device_summary");
 }
