@@ -60,8 +60,11 @@ void model_flags::add_to(CLI::App& app, bool with_architecture) {
   app.add_option("--dropout", dropout, "Dropout on every layer's input")
       ->capture_default_str();
   app.add_option("--lr", lr, "Adam learning rate")->capture_default_str();
-  app.add_option("--weight-decay", weight_decay, "L2 weight decay")
+  app.add_option("--weight-decay", weight_decay,
+                 "L2 weight decay of the first layer's parameters")
       ->capture_default_str();
+  app.add_flag("--decay-all-layers", decay_all_layers,
+               "Apply the weight decay to every layer's parameters");
   app.add_option("--epochs", epochs, "Training epochs")->capture_default_str();
   app.add_option("--seed", seed, "Seed of weights and dropout")
       ->capture_default_str();
@@ -104,7 +107,9 @@ model_config model_flags::config() const {
 }
 
 optimizer_config model_flags::optimizer() const {
-  return {.lr = lr, .weight_decay = weight_decay};
+  return {.lr = lr,
+          .weight_decay = weight_decay,
+          .decay_first_layer_only = !decay_all_layers};
 }
 
 void data_flags::add_to(CLI::App& app) {
@@ -168,7 +173,8 @@ nlohmann::json to_json(const model_config& c, const optimizer_config& o) {
           {"dropout", c.dropout},
           {"seed", c.seed},
           {"lr", o.lr},
-          {"weight_decay", o.weight_decay}};
+          {"weight_decay", o.weight_decay},
+          {"decay_first_layer_only", o.decay_first_layer_only}};
 }
 
 }  // namespace gcnops::cli

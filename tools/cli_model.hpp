@@ -33,6 +33,7 @@ struct model_flags {
   double dropout = 0.5;
   double lr = 0.01;
   double weight_decay = 5e-4;
+  bool decay_all_layers = false;
   std::int64_t epochs = 200;
   std::uint64_t seed = 1;
   std::string backend = "auto";

@@ -373,10 +373,15 @@ class model_impl final : public model::impl {
 
     if (!opt) return loss;
 
-    // 4. Adam.
-    const detail::adam_params a{opt->lr,  opt->beta1,        opt->beta2,
-                                opt->eps, opt->weight_decay, step};
+    // 4. Adam; decay on the first layer only unless asked for everywhere.
     for (std::size_t i = 0; i < layers_.size(); ++i) {
+      const bool decays = !opt->decay_first_layer_only || i == 0;
+      const detail::adam_params a{opt->lr,
+                                  opt->beta1,
+                                  opt->beta2,
+                                  opt->eps,
+                                  decays ? opt->weight_decay : 0.0,
+                                  step};
       layer_buffers& b = layers_[i];
       c_->adam(b.w, b.dw, b.mw, b.vw, a);
       if (specs_[i].has_bias) c_->adam(b.b, b.db, b.mb, b.vb, a);

@@ -23,7 +23,8 @@
 //     same masks on every backend.
 //     Training steps use dropout; evaluate() does not.
 //   - The loss is the mean softmax cross-entropy over the training nodes.
-//     Adam with L2 weight decay added to the gradient of every parameter.
+//     Adam, with L2 weight decay added to the gradient of the first layer's
+//     parameters (or of every parameter; see optimizer_config).
 //   - Every train_step() records, per layer l, E(H_l), E(dL/dH_l) (the
 //     total gradient reaching H_l, skips included) and E(dL/dW_l), and
 //     with config.dirichlet the Dirichlet energy E_D(H_l); read them with
@@ -84,6 +85,9 @@ struct model_config {
 struct optimizer_config {
   double lr = 0.01;            // > 0
   double weight_decay = 5e-4;  // >= 0
+  // As in Kipf & Welling's GCN, L2 decay acts on the first layer only
+  // (its W and b); false decays every parameter.
+  bool decay_first_layer_only = true;
   double beta1 = 0.9;          // [0, 1)
   double beta2 = 0.999;        // [0, 1)
   double eps = 1e-8;           // > 0
