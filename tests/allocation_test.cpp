@@ -143,6 +143,15 @@ int sweep_both(Op op, Intact intact) {
   return large.out_of_memory;
 }
 
+// sweep_both for an operation that must make a large allocation, without
+// which the sweep would prove nothing.
+template <class Op, class Intact = void (*)()>
+void sweep_large(
+    Op op, Intact intact = [] {}) {
+  EXPECT_GT(sweep_both(op, intact), 0)
+      << "no allocation of " << kLarge << " bytes or more";
+}
+
 // An istream over a string that it does not copy, so that building it
 // allocates nothing while failures are armed.
 class text_stream : public std::istream {
@@ -208,9 +217,8 @@ TEST(AllocationFailure, GraphFromEdges) {
        {graph_options{},
         graph_options{.make_undirected = true, .drop_duplicates = false}}) {
     const graph want = graph::from_edges(e, o);
-    EXPECT_GT(sweep_both([&] { return same(graph::from_edges(e, o), want); },
-                         [&] { EXPECT_TRUE(same(e, copy)); }),
-              0);
+    sweep_large([&] { return same(graph::from_edges(e, o), want); },
+                [&] { EXPECT_TRUE(same(e, copy)); });
   }
 }
 
@@ -223,15 +231,11 @@ TEST(AllocationFailure, GraphCopiesAndStatistics) {
   const graph_stats s = compute_stats(g);
   const edge_list e = g.to_edges();
   auto intact = [&] { EXPECT_TRUE(same(g, copy)); };
-  EXPECT_GT(sweep_both([&] { return same(g.transpose(), t); }, intact), 0);
-  EXPECT_GT(sweep_both([&] { return same(g.without_self_loops(), loop_free); },
-                       intact),
-            0);
-  EXPECT_GT(sweep_both(
-                [&] { return same(loop_free.without_self_loops(), loop_free); },
-                intact),
-            0);
-  EXPECT_GT(sweep_both([&] { return same(g.to_edges(), e); }, intact), 0);
+  sweep_large([&] { return same(g.transpose(), t); }, intact);
+  sweep_large([&] { return same(g.without_self_loops(), loop_free); }, intact);
+  sweep_large([&] { return same(loop_free.without_self_loops(), loop_free); },
+              intact);
+  sweep_large([&] { return same(g.to_edges(), e); }, intact);
   sweep_both(
       [&] {
         const graph_stats got = compute_stats(g);
@@ -322,52 +326,37 @@ TEST(AllocationFailure, Readers) {
   const sparse_entries want = read_matrix_market(first, "a.mtx");
   std::istringstream second(text);
   const matrix<float> dense_want = read_dense_matrix(second, "a.mtx");
-  EXPECT_GT(sweep_both(
-                [&] {
-                  text_stream in(text);
-                  const sparse_entries got = read_matrix_market(in, "a.mtx");
-                  return got.row == want.row && got.value == want.value;
-                },
-                [] {}),
-            0);
-  EXPECT_GT(sweep_both(
-                [&] {
-                  text_stream in(text);
-                  return same(read_dense_matrix(in, "a.mtx"), dense_want);
-                },
-                [] {}),
-            0);
+  sweep_large([&] {
+    text_stream in(text);
+    const sparse_entries got = read_matrix_market(in, "a.mtx");
+    return got.row == want.row && got.value == want.value;
+  });
+  sweep_large([&] {
+    text_stream in(text);
+    return same(read_dense_matrix(in, "a.mtx"), dense_want);
+  });
 
   std::ostringstream list;
   const edge_list e = sample_edges();
   for (std::size_t k = 0; k < e.src.size(); ++k)
     list << e.src[k] << ' ' << e.dst[k] << '\n';
   const std::string list_text = list.str();
-  EXPECT_GT(sweep_both(
-                [&] {
-                  text_stream in(list_text);
-                  const edge_list got = read_edge_list(in, "a.txt");
-                  return got.src == e.src && got.dst == e.dst;
-                },
-                [] {}),
-            0);
+  sweep_large([&] {
+    text_stream in(list_text);
+    const edge_list got = read_edge_list(in, "a.txt");
+    return got.src == e.src && got.dst == e.dst;
+  });
 }
 
 TEST(AllocationFailure, DatasetsAndGenerators) {
   const dataset d = make_csbm({.nodes = 300, .features = 4, .seed = 3});
-  EXPECT_GT(sweep_both(
-                [&] {
-                  const dataset c =
-                      make_csbm({.nodes = 300, .features = 4, .seed = 3});
-                  return same(c.structure, d.structure) &&
-                         c.labels == d.labels && c.test == d.test;
-                },
-                [] {}),
-            0);
+  sweep_large([&] {
+    const dataset c = make_csbm({.nodes = 300, .features = 4, .seed = 3});
+    return same(c.structure, d.structure) && c.labels == d.labels &&
+           c.test == d.test;
+  });
   const graph rmat = make_rmat({.scale = 8});
-  EXPECT_GT(
-      sweep_both([&] { return same(make_rmat({.scale = 8}), rmat); }, [] {}),
-      0);
+  sweep_large([&] { return same(make_rmat({.scale = 8}), rmat); });
   sweep_both(
       [&] {
         validate(d);
@@ -380,15 +369,14 @@ TEST(AllocationFailure, DatasetsAndGenerators) {
   matrix<float> m = before;
   matrix<float> want = before;
   normalize_rows(want);
-  EXPECT_GT(sweep_both(
-                [&] {
-                  normalize_rows(m);
-                  const bool ok = same(m, want);
-                  m = before;
-                  return ok;
-                },
-                [&] { EXPECT_TRUE(same(m, before)); }),
-            0);
+  sweep_large(
+      [&] {
+        normalize_rows(m);
+        const bool ok = same(m, want);
+        m = before;
+        return ok;
+      },
+      [&] { EXPECT_TRUE(same(m, before)); });
 
   // A folder on disk, through load_dataset.
   const fs::path folder =
@@ -404,15 +392,11 @@ TEST(AllocationFailure, DatasetsAndGenerators) {
            '\0' + sample_mtx();
   gcnops::fuzz::write_dataset_folder(folder, parts);
   const dataset loaded = load_dataset(folder);
-  EXPECT_GT(sweep_both(
-                [&] {
-                  const dataset c = load_dataset(folder);
-                  return same(c.structure, loaded.structure) &&
-                         same(c.features, loaded.features) &&
-                         c.labels == loaded.labels;
-                },
-                [] {}),
-            0);
+  sweep_large([&] {
+    const dataset c = load_dataset(folder);
+    return same(c.structure, loaded.structure) &&
+           same(c.features, loaded.features) && c.labels == loaded.labels;
+  });
   fs::remove_all(folder);
 }
 

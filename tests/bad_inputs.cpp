@@ -1,8 +1,6 @@
 // The cases of the bad-input table (bad_inputs.hpp).
 #include "bad_inputs.hpp"
 
-#include <stdlib.h>
-
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -25,24 +23,8 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // A folder for the file and dataset cases, removed at exit.
 const fs::path& scratch() {
-  struct folder {
-    fs::path path;
-    folder() {
-      const char* tmp = std::getenv("TMPDIR");
-      std::string pattern =
-          std::string(tmp && *tmp ? tmp : "/tmp") + "/gcnops_bad_XXXXXX";
-      if (mkdtemp(pattern.data()) == nullptr) {
-        throw std::runtime_error("cannot create " + pattern);
-      }
-      path = pattern;
-    }
-    ~folder() {
-      std::error_code ec;
-      fs::remove_all(path, ec);
-    }
-  };
-  static const folder f;
-  return f.path;
+  static const fuzz::scratch_folder folder("gcnops_bad_inputs");
+  return folder.path();
 }
 
 // Readers over text --------------------------------------------------------
@@ -95,6 +77,32 @@ void load(const folder_files& f) {
   load_dataset(folder);
 }
 
+// Text that read_matrix_market (default options) must refuse.
+bad_input mtx_case(std::string input, std::string text,
+                   std::vector<std::string> needles) {
+  return {"read_matrix_market", std::move(input), "parse_error",
+          std::move(needles), [text] { mtx(text); }};
+}
+
+// Text that read_edge_list (default options) must refuse.
+bad_input edges_case(std::string input, std::string text,
+                     std::vector<std::string> needles) {
+  return {"read_edge_list", std::move(input), "parse_error", std::move(needles),
+          [text] { edges(text); }};
+}
+
+// A folder that load_dataset must refuse: the valid one with `file`
+// replaced by `text`.
+bad_input folder_case(std::string input, std::string folder_files::*file,
+                      std::string text, std::vector<std::string> needles) {
+  return {"load_dataset", std::move(input), "parse_error", std::move(needles),
+          [file, text] {
+            folder_files f;
+            f.*file = text;
+            load(f);
+          }};
+}
+
 // Graphs and operators ----------------------------------------------------
 
 // A path over nine nodes, undirected.
@@ -105,17 +113,6 @@ graph path9() {
     e.dst.push_back(i + 1);
   }
   return graph::from_edges(e, {.make_undirected = true});
-}
-
-edge_list two_edges(std::int64_t num_nodes, std::vector<std::int64_t> src,
-                    std::vector<std::int64_t> dst,
-                    std::vector<double> weight = {}) {
-  edge_list e;
-  e.num_nodes = num_nodes;
-  e.src = std::move(src);
-  e.dst = std::move(dst);
-  e.weight = std::move(weight);
-  return e;
 }
 
 void forward9(const op_config& cfg, std::int64_t x_rows = 9,
@@ -143,10 +140,18 @@ void backward_with_state_of(op_kind forward_kind, op_kind backward_kind,
   cpu::backward<double>(a, {.kind = backward_kind}, st, x2, y2, g, dx);
 }
 
+// An op_config that cpu::forward must refuse.
+bad_input config_case(std::string input, op_config cfg,
+                      std::vector<std::string> needles) {
+  return {"op_config", std::move(input), "invalid_argument", std::move(needles),
+          [cfg] { forward9(cfg); }};
+}
+
 // A dataset in memory that validate() accepts, before one change.
 dataset small_dataset() {
   dataset d;
-  d.structure = graph::from_edges(two_edges(4, {0, 1}, {1, 2}));
+  d.structure = graph::from_edges(
+      edge_list{.num_nodes = 4, .src = {0, 1}, .dst = {1, 2}});
   d.features = matrix<float>(4, 2, 0.5f);
   d.labels = {0, 1, 1, -1};
   d.num_classes = 2;
@@ -169,60 +174,50 @@ std::vector<bad_input> make_cases() {
   const std::string rg = kBanner + "real general\n";
   return {
       // Matrix Market text.
-      {"read_matrix_market", "empty input", "parse_error",
-       v{"input.mtx", "empty file", "%%MatrixMarket"}, [] { mtx(""); }},
-      {"read_matrix_market", "no banner: `3 3 1`", "parse_error",
-       v{"input.mtx:1", "found '3 3 1'", "'%%MatrixMarket'"},
-       [] { mtx("3 3 1\n1 1\n"); }},
-      {"read_matrix_market", "banner `matrix array real general`",
-       "parse_error", v{"format 'array'", "'coordinate'"},
-       [] { mtx("%%MatrixMarket matrix array real general\n2 2\n"); }},
-      {"read_matrix_market", "field `complex`", "parse_error",
-       v{"field 'complex'", "'pattern', 'real' or 'integer'"},
-       [] { mtx(kBanner + "complex general\n"); }},
-      {"read_matrix_market", "symmetry `hermitian`", "parse_error",
-       v{"symmetry 'hermitian'", "'general' or 'symmetric'"},
-       [] { mtx(kBanner + "real hermitian\n"); }},
-      {"read_matrix_market", "size line `3 3`", "parse_error",
-       v{"input.mtx:2", "2 values, expected 3"}, [=] { mtx(pg + "3 3\n"); }},
-      {"read_matrix_market", "size line `-3 3 1`", "parse_error",
-       v{"row count -3", ">= 0"}, [=] { mtx(pg + "-3 3 1\n"); }},
+      mtx_case("empty input", "",
+               v{"input.mtx", "empty file", "%%MatrixMarket"}),
+      mtx_case("no banner: `3 3 1`", "3 3 1\n1 1\n",
+               v{"input.mtx:1", "found '3 3 1'", "'%%MatrixMarket'"}),
+      mtx_case("banner `matrix array real general`",
+               "%%MatrixMarket matrix array real general\n2 2\n",
+               v{"format 'array'", "'coordinate'"}),
+      mtx_case("field `complex`", kBanner + "complex general\n",
+               v{"field 'complex'", "'pattern', 'real' or 'integer'"}),
+      mtx_case("symmetry `hermitian`", kBanner + "real hermitian\n",
+               v{"symmetry 'hermitian'", "'general' or 'symmetric'"}),
+      mtx_case("size line `3 3`", pg + "3 3\n",
+               v{"input.mtx:2", "2 values, expected 3"}),
+      mtx_case("size line `-3 3 1`", pg + "-3 3 1\n",
+               v{"row count -3", ">= 0"}),
       {"read_matrix_market", "size `99999999999999999999 1 1`", "limit_error",
        v{"input.mtx:2", "99999999999999999999", "64-bit integer"},
        [=] { mtx(pg + "99999999999999999999 1 1\n"); }},
-      {"read_matrix_market", "`2 2 5`: more entries than cells", "parse_error",
-       v{"5 entries declared", "2 x 2"}, [=] { mtx(pg + "2 2 5\n"); }},
-      {"read_matrix_market", "entry `0 1` (indices are 1-based)", "parse_error",
-       v{"input.mtx:3", "row index 0", "[1, 3]"},
-       [=] { mtx(pg + "3 4 1\n0 1\n"); }},
-      {"read_matrix_market", "entry `1 5` in a 3 x 4 matrix", "parse_error",
-       v{"column index 5", "[1, 4]"}, [=] { mtx(pg + "3 4 1\n1 5\n"); }},
-      {"read_matrix_market", "2 of 3 declared entries", "parse_error",
-       v{"ends after 2 of the 3 entries", "line 2"},
-       [=] { mtx(pg + "3 3 3\n1 1\n2 2\n"); }},
-      {"read_matrix_market", "2 entries, 1 declared", "parse_error",
-       v{"input.mtx:4", "more entries than the 1 declared"},
-       [=] { mtx(pg + "3 3 1\n1 1\n2 2\n"); }},
-      {"read_matrix_market", "symmetric file with entry `1 2`", "parse_error",
-       v{"(1, 2)", "above the diagonal", "lower triangle"},
-       [] { mtx(kBanner + "pattern symmetric\n3 3 1\n1 2\n"); }},
-      {"read_matrix_market", "value `nan`", "parse_error",
-       v{"value 'nan'", "expected a finite number"},
-       [=] { mtx(rg + "2 2 1\n1 1 nan\n"); }},
-      {"read_matrix_market", "value `1e400`", "parse_error",
-       v{"value '1e400'", "expected a finite number"},
-       [=] { mtx(rg + "2 2 1\n1 1 1e400\n"); }},
-      {"read_matrix_market", "value `+-5`", "parse_error",
-       v{"value '+-5' is not a number"}, [=] { mtx(rg + "2 2 1\n1 1 +-5\n"); }},
-      {"read_matrix_market", "integer field, value `2.5`", "parse_error",
-       v{"value '2.5' is not an integer"},
-       [] { mtx(kBanner + "integer general\n1 1 1\n1 1 2.5\n"); }},
-      {"read_matrix_market", "a NUL byte", "parse_error",
-       v{"input.mtx:1", "NUL byte"},
-       [] { mtx(std::string("%%MatrixMarket\0 x", 17)); }},
-      {"read_matrix_market", "a 2 MiB line", "parse_error",
-       v{"input.mtx:1", "longer than 1048576 bytes"},
-       [] { mtx(std::string(2u << 20, 'x')); }},
+      mtx_case("`2 2 5`: more entries than cells", pg + "2 2 5\n",
+               v{"5 entries declared", "2 x 2"}),
+      mtx_case("entry `0 1` (indices are 1-based)", pg + "3 4 1\n0 1\n",
+               v{"input.mtx:3", "row index 0", "[1, 3]"}),
+      mtx_case("entry `1 5` in a 3 x 4 matrix", pg + "3 4 1\n1 5\n",
+               v{"column index 5", "[1, 4]"}),
+      mtx_case("2 of 3 declared entries", pg + "3 3 3\n1 1\n2 2\n",
+               v{"ends after 2 of the 3 entries", "line 2"}),
+      mtx_case("2 entries, 1 declared", pg + "3 3 1\n1 1\n2 2\n",
+               v{"input.mtx:4", "more entries than the 1 declared"}),
+      mtx_case("symmetric file with entry `1 2`",
+               kBanner + "pattern symmetric\n3 3 1\n1 2\n",
+               v{"(1, 2)", "above the diagonal", "lower triangle"}),
+      mtx_case("value `nan`", rg + "2 2 1\n1 1 nan\n",
+               v{"value 'nan'", "expected a finite number"}),
+      mtx_case("value `1e400`", rg + "2 2 1\n1 1 1e400\n",
+               v{"value '1e400'", "expected a finite number"}),
+      mtx_case("value `+-5`", rg + "2 2 1\n1 1 +-5\n",
+               v{"value '+-5' is not a number"}),
+      mtx_case("integer field, value `2.5`",
+               kBanner + "integer general\n1 1 1\n1 1 2.5\n",
+               v{"value '2.5' is not an integer"}),
+      mtx_case("a NUL byte", std::string("%%MatrixMarket\0 x", 17),
+               v{"input.mtx:1", "NUL byte"}),
+      mtx_case("a 2 MiB line", std::string(2u << 20, 'x'),
+               v{"input.mtx:1", "longer than 1048576 bytes"}),
       {"read_matrix_market", "3000000000 rows, max_dimension = max_nodes",
        "limit_error", v{"3000000000 x 3000000000", "2147483647"},
        [=] {
@@ -251,33 +246,26 @@ std::vector<bad_input> make_cases() {
        v{"is a directory, expected a file"}, [] { read_graph(scratch()); }},
 
       // Edge lists.
-      {"read_edge_list", "line `0`", "parse_error",
-       v{"input.txt:1", "1 values", "'src dst' or 'src dst weight'"},
-       [] { edges("0\n"); }},
-      {"read_edge_list", "line `0 1 2 3`", "parse_error", v{"4 values"},
-       [] { edges("0 1 2 3\n"); }},
-      {"read_edge_list", "line `0 -1`", "parse_error",
-       v{"target id -1 is out of range", "[0, 2147483646]"},
-       [] { edges("0 -1\n"); }},
-      {"read_edge_list", "line `a b`", "parse_error",
-       v{"source id 'a' is not an integer"}, [] { edges("a b\n"); }},
+      edges_case("line `0`", "0\n",
+                 v{"input.txt:1", "1 values", "'src dst' or 'src dst weight'"}),
+      edges_case("line `0 1 2 3`", "0 1 2 3\n", v{"4 values"}),
+      edges_case("line `0 -1`", "0 -1\n",
+                 v{"target id -1 is out of range", "[0, 2147483646]"}),
+      edges_case("line `a b`", "a b\n", v{"source id 'a' is not an integer"}),
       {"read_edge_list", "line `0 7`, num_nodes = 5", "parse_error",
        v{"target id 7", "[0, 4]"}, [] { edges("0 7\n", {.num_nodes = 5}); }},
       {"read_edge_list", "line `0 1`, one_based", "parse_error",
        v{"source id 0", "[1, 2147483647]"},
        [] { edges("0 1\n", {.one_based = true}); }},
-      {"read_edge_list", "line `0 3000000000`", "parse_error",
-       v{"target id 3000000000", "[0, 2147483646]"},
-       [] { edges("0 3000000000\n"); }},
-      {"read_edge_list", "line `0 1 -0.5`", "parse_error",
-       v{"weight -0.5 is negative", ">= 0"}, [] { edges("0 1 -0.5\n"); }},
-      {"read_edge_list", "line `0 1 inf`", "parse_error",
-       v{"weight 'inf'", "finite"}, [] { edges("0 1 inf\n"); }},
-      {"read_edge_list", "line `0 1 +-5`", "parse_error",
-       v{"weight '+-5' is not a number"}, [] { edges("0 1 +-5\n"); }},
-      {"read_edge_list", "`0 1 1.0` then `1 2`", "parse_error",
-       v{"input.txt:2", "edge has no weight", "first edge (line 1)"},
-       [] { edges("0 1 1.0\n1 2\n"); }},
+      edges_case("line `0 3000000000`", "0 3000000000\n",
+                 v{"target id 3000000000", "[0, 2147483646]"}),
+      edges_case("line `0 1 -0.5`", "0 1 -0.5\n",
+                 v{"weight -0.5 is negative", ">= 0"}),
+      edges_case("line `0 1 inf`", "0 1 inf\n", v{"weight 'inf'", "finite"}),
+      edges_case("line `0 1 +-5`", "0 1 +-5\n",
+                 v{"weight '+-5' is not a number"}),
+      edges_case("`0 1 1.0` then `1 2`", "0 1 1.0\n1 2\n",
+                 v{"input.txt:2", "edge has no weight", "first edge (line 1)"}),
       {"read_edge_list", "num_nodes = -2", "invalid_argument",
        v{"num_nodes = -2", ">= 0, or -1"},
        [] { edges("0 1\n", {.num_nodes = -2}); }},
@@ -297,122 +285,87 @@ std::vector<bad_input> make_cases() {
          fuzz::write_dataset_folder(folder, folder_files{}.adjacency);
          load_dataset(folder);
        }},
-      {"load_dataset", "features.mtx with 5 rows, 4 nodes", "parse_error",
-       v{"features.mtx", "has 5 rows, expected 4"},
-       [=] {
-         folder_files f;
-         f.features = rg + "5 2 1\n1 1 1\n";
-         load(f);
-       }},
-      {"load_dataset", "features.mtx holding `nan`", "parse_error",
-       v{"features.mtx:3", "value 'nan'"},
-       [=] {
-         folder_files f;
-         f.features = rg + "4 2 1\n1 1 nan\n";
-         load(f);
-       }},
-      {"load_dataset", "a feature row `1 -1 1e-40` (sums to 1e-40)",
-       "parse_error",
-       v{"features.mtx", "normalize_rows: row 0 sums to", "overflows a float"},
-       [=] {
-         folder_files f;
-         f.features = rg + "4 3 3\n1 1 1\n1 2 -1\n1 3 1e-40\n";
-         load(f);
-       }},
-      {"load_dataset", "3 labels, 4 nodes", "parse_error",
-       v{"labels.txt", "has 3 labels, expected 4"},
-       [] {
-         folder_files f;
-         f.labels = "0\n1\n1\n";
-         load(f);
-       }},
-      {"load_dataset", "label `-2`", "parse_error",
-       v{"labels.txt:3", "label -2 is out of range", "[-1, 2147483646]"},
-       [] {
-         folder_files f;
-         f.labels = "0\n1\n-2\n0\n";
-         load(f);
-       }},
-      {"load_dataset", "label `2147483647`", "parse_error",
-       v{"labels.txt:1", "label 2147483647", "[-1, 2147483646]"},
-       [] {
-         folder_files f;
-         f.labels = "2147483647\n1\n1\n0\n";
-         load(f);
-       }},
-      {"load_dataset", "train.txt naming node 9 of 4", "parse_error",
-       v{"train.txt:2", "node id 9 is out of range", "[0, 3]"},
-       [] {
-         folder_files f;
-         f.train = "0\n9\n";
-         load(f);
-       }},
-      {"load_dataset", "train.txt naming unlabelled node 3", "parse_error",
-       v{"train.txt:1", "node 3 has no label"},
-       [] {
-         folder_files f;
-         f.train = "3\n";
-         load(f);
-       }},
-      {"load_dataset", "node 1 in val.txt and test.txt", "parse_error",
-       v{"test.txt:1", "already listed in val.txt"},
-       [] {
-         folder_files f;
-         f.test = "1\n";
-         load(f);
-       }},
-      {"load_dataset", "a 4 x 5 adjacency.mtx", "parse_error",
-       v{"adjacency.mtx", "4 x 5", "square"},
-       [=] {
-         folder_files f;
-         f.adjacency = pg + "4 5 1\n1 5\n";
-         load(f);
-       }},
+      folder_case("features.mtx with 5 rows, 4 nodes", &folder_files::features,
+                  rg + "5 2 1\n1 1 1\n",
+                  v{"features.mtx", "has 5 rows, expected 4"}),
+      folder_case("features.mtx holding `nan`", &folder_files::features,
+                  rg + "4 2 1\n1 1 nan\n", v{"features.mtx:3", "value 'nan'"}),
+      folder_case("a feature row `1 -1 1e-40` (sums to 1e-40)",
+                  &folder_files::features,
+                  rg + "4 3 3\n1 1 1\n1 2 -1\n1 3 1e-40\n",
+                  v{"features.mtx", "normalize_rows: row 0 sums to",
+                    "overflows a float"}),
+      folder_case("3 labels, 4 nodes", &folder_files::labels, "0\n1\n1\n",
+                  v{"labels.txt", "has 3 labels, expected 4"}),
+      folder_case(
+          "label `-2`", &folder_files::labels, "0\n1\n-2\n0\n",
+          v{"labels.txt:3", "label -2 is out of range", "[-1, 2147483646]"}),
+      folder_case("label `2147483647`", &folder_files::labels,
+                  "2147483647\n1\n1\n0\n",
+                  v{"labels.txt:1", "label 2147483647", "[-1, 2147483646]"}),
+      folder_case("train.txt naming node 9 of 4", &folder_files::train,
+                  "0\n9\n",
+                  v{"train.txt:2", "node id 9 is out of range", "[0, 3]"}),
+      folder_case("train.txt naming unlabelled node 3", &folder_files::train,
+                  "3\n", v{"train.txt:1", "node 3 has no label"}),
+      folder_case("node 1 in val.txt and test.txt", &folder_files::test, "1\n",
+                  v{"test.txt:1", "already listed in val.txt"}),
+      folder_case("a 4 x 5 adjacency.mtx", &folder_files::adjacency,
+                  pg + "4 5 1\n1 5\n", v{"adjacency.mtx", "4 x 5", "square"}),
 
       // Graph building.
       {"graph::from_edges", "num_nodes = -5", "invalid_argument",
        v{"num_nodes = -5", ">= 0, or -1"},
-       [] { graph::from_edges(two_edges(-5, {0}, {1})); }},
+       [] {
+         graph::from_edges(edge_list{.num_nodes = -5, .src = {0}, .dst = {1}});
+       }},
       {"graph::from_edges", "edge (-4, 2)", "invalid_argument",
        v{"edge 1 (-4 -> 2)", "node id -4", ">= 0"},
        [] {
-         graph::from_edges(two_edges(-1, {0, -4}, {1, 2}));
+         graph::from_edges(edge_list{.src = {0, -4}, .dst = {1, 2}});
        }},
       {"graph::from_edges", "id 5 with num_nodes = 3", "invalid_argument",
        v{"node id 5", "num_nodes = 3", "[0, 3)"},
        [] {
-         graph::from_edges(two_edges(3, {0, 5}, {1, 2}));
+         graph::from_edges(
+             edge_list{.num_nodes = 3, .src = {0, 5}, .dst = {1, 2}});
        }},
       {"graph::from_edges", "2 sources, 1 target", "invalid_argument",
        v{"dst.size() = 1", "2 (src.size())"},
        [] {
-         graph::from_edges(two_edges(-1, {0, 1}, {1}));
+         graph::from_edges(edge_list{.src = {0, 1}, .dst = {1}});
        }},
       {"graph::from_edges", "weight NaN", "invalid_argument",
        v{"weight[1] = nan", "a finite value >= 0"},
        [] {
-         graph::from_edges(two_edges(-1, {0, 1}, {1, 2}, {1.0, kNaN}));
+         graph::from_edges(
+             edge_list{.src = {0, 1}, .dst = {1, 2}, .weight = {1.0, kNaN}});
        }},
       {"graph::from_edges", "weight -1", "invalid_argument",
        v{"weight[1] = -1", "a finite value >= 0"},
        [] {
-         graph::from_edges(two_edges(-1, {0, 1}, {1, 2}, {1.0, -1.0}));
+         graph::from_edges(
+             edge_list{.src = {0, 1}, .dst = {1, 2}, .weight = {1.0, -1.0}});
        }},
       {"graph::from_edges", "num_nodes = 2^31", "limit_error",
        v{"2147483648 nodes", "2147483647"},
-       [] { graph::from_edges(two_edges(std::int64_t{1} << 31, {0}, {1})); }},
+       [] {
+         graph::from_edges(edge_list{
+             .num_nodes = std::int64_t{1} << 31, .src = {0}, .dst = {1}});
+       }},
       {"graph::from_edges", "parallel weights 1e308 + 1e308, summed",
        "invalid_argument", v{"parallel edges (0, 1)", "overflows a double"},
        [] {
-         graph::from_edges(two_edges(-1, {0, 0}, {1, 1}, {1e308, 1e308}),
-                           {.drop_duplicates = false});
+         graph::from_edges(
+             edge_list{.src = {0, 0}, .dst = {1, 1}, .weight = {1e308, 1e308}},
+             {.drop_duplicates = false});
        }},
       {"graph::from_edges", "edge (0, 2147483646), memory limit 1 GiB",
        "out_of_memory",
        v{"2147483647 nodes", "refusing to allocate 51539607556 bytes"},
        [] {
          const scoped_memory_limit limit(std::size_t{1} << 30);
-         graph::from_edges(two_edges(-1, {0}, {2147483646}));
+         graph::from_edges(edge_list{.src = {0}, .dst = {2147483646}});
        }},
       {"graph::from_csr", "row 0 columns `1 1`", "invalid_argument",
        v{"col_idx[1] = 1 follows 1", "strictly increasing"},
@@ -443,58 +396,53 @@ std::vector<bad_input> make_cases() {
       {"normalized_adjacency", "weights 1e308 + 1e308 out of node 0",
        "limit_error", v{"degree d~ of node 0", "overflows a double"},
        [] {
-         normalized_adjacency(
-             graph::from_edges(two_edges(-1, {0, 0}, {1, 2}, {1e308, 1e308})));
+         normalized_adjacency(graph::from_edges(edge_list{
+             .src = {0, 0}, .dst = {1, 2}, .weight = {1e308, 1e308}}));
        }},
       {"normalized_adjacency", "rw, gamma = 0, weight 4.9e-324", "limit_error",
        v{"node 0 has degree d~ = 4.9", "too small for rw", "5.56"},
        [] {
          normalized_adjacency(
-             graph::from_edges(two_edges(-1, {0}, {1}, {4.9e-324})),
+             graph::from_edges(
+                 edge_list{.src = {0}, .dst = {1}, .weight = {4.9e-324}}),
              {.norm = normalization::rw, .self_loop = 0.0});
        }},
       {"normalized_adjacency", "none, weight 1e200", "limit_error",
        v{"coefficient (0, 1) of A^ is 1e+200", "1.34"},
        [] {
-         normalized_adjacency(
-             graph::from_edges(two_edges(-1, {0}, {1}, {1e200})),
-             {.norm = normalization::none});
+         normalized_adjacency(graph::from_edges(edge_list{
+                                  .src = {0}, .dst = {1}, .weight = {1e200}}),
+                              {.norm = normalization::none});
        }},
 
       // Operator parameters (through cpu::forward).
-      {"op_config", "shifted, alpha = 1.5", "invalid_argument",
-       v{"alpha = 1.5", "0 <= alpha <= 1"},
-       [] { forward9({.kind = op_kind::shifted, .alpha = 1.5}); }},
-      {"op_config", "shifted, alpha = -0.1", "invalid_argument",
-       v{"alpha = -0.1", "0 <= alpha <= 1"},
-       [] { forward9({.kind = op_kind::shifted, .alpha = -0.1}); }},
-      {"op_config", "shifted, alpha = NaN", "invalid_argument",
-       v{"alpha = nan", "0 <= alpha <= 1"},
-       [] { forward9({.kind = op_kind::shifted, .alpha = kNaN}); }},
-      {"op_config", "rescaled, c = 0", "invalid_argument",
-       v{"c = 0", "a finite value > 0"},
-       [] { forward9({.kind = op_kind::rescaled, .c = 0.0}); }},
-      {"op_config", "rescaled, c = -2", "invalid_argument",
-       v{"c = -2", "a finite value > 0"},
-       [] { forward9({.kind = op_kind::rescaled, .c = -2.0}); }},
-      {"op_config", "rescaled, c = inf", "invalid_argument",
-       v{"c = inf", "a finite value > 0"},
-       [] { forward9({.kind = op_kind::rescaled, .c = kInf}); }},
-      {"op_config", "pairnorm, eps = 0", "invalid_argument",
-       v{"eps = 0", "a finite value > 0"},
-       [] { forward9({.kind = op_kind::pairnorm, .eps = 0.0}); }},
-      {"op_config", "pairnorm, eps = -1", "invalid_argument",
-       v{"eps = -1", "a finite value > 0"},
-       [] { forward9({.kind = op_kind::pairnorm, .eps = -1.0}); }},
-      {"op_config", "pairnorm, scale = 0", "invalid_argument",
-       v{"scale = 0", "a finite value > 0"},
-       [] { forward9({.kind = op_kind::pairnorm, .scale = 0.0}); }},
-      {"op_config", "energy, guard = 0", "invalid_argument",
-       v{"guard = 0", "a finite value > 0"},
-       [] { forward9({.kind = op_kind::energy, .guard = 0.0}); }},
-      {"op_config", "kind = op_kind(99)", "invalid_argument",
-       v{"kind = 99", "one of plain", "(0 to 6)"},
-       [] { forward9({.kind = static_cast<op_kind>(99)}); }},
+      config_case("shifted, alpha = 1.5",
+                  {.kind = op_kind::shifted, .alpha = 1.5},
+                  v{"alpha = 1.5", "0 <= alpha <= 1"}),
+      config_case("shifted, alpha = -0.1",
+                  {.kind = op_kind::shifted, .alpha = -0.1},
+                  v{"alpha = -0.1", "0 <= alpha <= 1"}),
+      config_case("shifted, alpha = NaN",
+                  {.kind = op_kind::shifted, .alpha = kNaN},
+                  v{"alpha = nan", "0 <= alpha <= 1"}),
+      config_case("rescaled, c = 0", {.kind = op_kind::rescaled, .c = 0.0},
+                  v{"c = 0", "a finite value > 0"}),
+      config_case("rescaled, c = -2", {.kind = op_kind::rescaled, .c = -2.0},
+                  v{"c = -2", "a finite value > 0"}),
+      config_case("rescaled, c = inf", {.kind = op_kind::rescaled, .c = kInf},
+                  v{"c = inf", "a finite value > 0"}),
+      config_case("pairnorm, eps = 0", {.kind = op_kind::pairnorm, .eps = 0.0},
+                  v{"eps = 0", "a finite value > 0"}),
+      config_case("pairnorm, eps = -1",
+                  {.kind = op_kind::pairnorm, .eps = -1.0},
+                  v{"eps = -1", "a finite value > 0"}),
+      config_case("pairnorm, scale = 0",
+                  {.kind = op_kind::pairnorm, .scale = 0.0},
+                  v{"scale = 0", "a finite value > 0"}),
+      config_case("energy, guard = 0", {.kind = op_kind::energy, .guard = 0.0},
+                  v{"guard = 0", "a finite value > 0"}),
+      config_case("kind = op_kind(99)", {.kind = static_cast<op_kind>(99)},
+                  v{"kind = 99", "one of plain", "(0 to 6)"}),
       {"parse_op_kind", "`fast`", "invalid_argument",
        v{"unknown operator 'fast'", "plain, rescaled"},
        [] { parse_op_kind("fast"); }},

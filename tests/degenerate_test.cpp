@@ -29,17 +29,6 @@ struct degenerate_case {
   graph_stats stats;  // what compute_stats must report
 };
 
-edge_list make_edges(std::int64_t n, std::vector<std::int64_t> src,
-                     std::vector<std::int64_t> dst,
-                     std::vector<double> weight = {}) {
-  edge_list e;
-  e.num_nodes = n;
-  e.src = std::move(src);
-  e.dst = std::move(dst);
-  e.weight = std::move(weight);
-  return e;
-}
-
 // Statistics in the order nodes, edges, loops, min/max/mean degree,
 // isolated, symmetric, weighted.
 graph_stats stats(std::int64_t nodes, std::int64_t edges, std::int64_t loops,
@@ -53,43 +42,50 @@ graph_stats stats(std::int64_t nodes, std::int64_t edges, std::int64_t loops,
 std::vector<degenerate_case> cases() {
   return {
       {"empty",
-       make_edges(0, {}, {}),
+       edge_list{.num_nodes = 0},
        {},
        stats(0, 0, 0, 0, 0, 0, 0, true, false)},
       {"one_node",
-       make_edges(1, {}, {}),
+       edge_list{.num_nodes = 1},
        {},
        stats(1, 0, 0, 0, 0, 0, 1, true, false)},
       {"no_edges",
-       make_edges(5, {}, {}),
+       edge_list{.num_nodes = 5},
        {},
        stats(5, 0, 0, 0, 0, 0, 5, true, false)},
       {"isolated_nodes",
-       make_edges(6, {0, 1}, {1, 2}),
+       edge_list{.num_nodes = 6, .src = {0, 1}, .dst = {1, 2}},
        {.make_undirected = true},
        stats(6, 4, 0, 0, 2, 4.0 / 6, 3, true, false)},
       {"existing_self_loops",
-       make_edges(4, {0, 0, 1, 3}, {0, 1, 1, 3}, {2.0, 1.0, 0.5, 3.0}),
+       edge_list{.num_nodes = 4,
+                 .src = {0, 0, 1, 3},
+                 .dst = {0, 1, 1, 3},
+                 .weight = {2.0, 1.0, 0.5, 3.0}},
        {},
        stats(4, 4, 3, 0, 2, 1.0, 2, false, true)},
       {"only_a_self_loop",
-       make_edges(2, {1}, {1}),
+       edge_list{.num_nodes = 2, .src = {1}, .dst = {1}},
        {},
        stats(2, 1, 1, 0, 1, 0.5, 2, true, false)},
       {"duplicates_kept_largest",
-       make_edges(3, {0, 0, 1, 1}, {1, 1, 2, 2}, {1.0, 4.0, 2.0, 2.0}),
+       edge_list{.num_nodes = 3,
+                 .src = {0, 0, 1, 1},
+                 .dst = {1, 1, 2, 2},
+                 .weight = {1.0, 4.0, 2.0, 2.0}},
        {},
        stats(3, 2, 0, 0, 1, 2.0 / 3, 0, false, true)},
       {"duplicates_summed",
-       make_edges(3, {0, 0, 0, 1}, {1, 1, 1, 2}),
+       edge_list{.num_nodes = 3, .src = {0, 0, 0, 1}, .dst = {1, 1, 1, 2}},
        {.drop_duplicates = false},
        stats(3, 2, 0, 0, 1, 2.0 / 3, 0, false, true)},
       {"one_way_edges",
-       make_edges(4, {0, 1, 2}, {1, 2, 3}),
+       edge_list{.num_nodes = 4, .src = {0, 1, 2}, .dst = {1, 2, 3}},
        {},
        stats(4, 3, 0, 0, 1, 0.75, 0, false, false)},
       {"zero_weights",
-       make_edges(3, {0, 1}, {1, 0}, {0.0, 0.0}),
+       edge_list{
+           .num_nodes = 3, .src = {0, 1}, .dst = {1, 0}, .weight = {0.0, 0.0}},
        {},
        stats(3, 2, 0, 0, 1, 2.0 / 3, 1, true, true)},
   };
@@ -209,7 +205,7 @@ TEST(DegenerateSemantics, EmptyGraphIsANoOp) {
 }
 
 TEST(DegenerateSemantics, OneNodeWithAndWithoutSelfLoopWeight) {
-  const graph g = graph::from_edges(make_edges(1, {}, {}));
+  const graph g = graph::from_edges(edge_list{.num_nodes = 1});
   matrix<double> x(1, 2, 3.0), y(1, 2);
   for (normalization norm : all_normalizations) {
     // gamma = 1: A^ = [1], so plain propagation is the identity.
@@ -228,7 +224,8 @@ TEST(DegenerateSemantics, OneNodeWithAndWithoutSelfLoopWeight) {
 TEST(DegenerateSemantics, NodeWithOnlyASelfLoopKeepsItsSignal) {
   // Node 1 has only a self-loop: compute_stats counts it isolated (no
   // edge to another node), yet with gamma = 0 its d~ = 1, so A^_11 = 1.
-  const graph g = graph::from_edges(make_edges(2, {1}, {1}));
+  const graph g =
+      graph::from_edges(edge_list{.num_nodes = 2, .src = {1}, .dst = {1}});
   EXPECT_EQ(compute_stats(g).isolated, 2);
   const normalized_adjacency a(g, {.self_loop = 0.0});
   matrix<double> x(2, 1, 4.0), y(2, 1);
@@ -237,14 +234,16 @@ TEST(DegenerateSemantics, NodeWithOnlyASelfLoopKeepsItsSignal) {
   EXPECT_EQ(y(1, 0), 4.0);
   // Dropping the loop makes node 1 a zero row as well.
   const normalized_adjacency dropped(
-      graph::from_edges(make_edges(2, {1}, {1}), {.drop_self_loops = true}),
+      graph::from_edges(edge_list{.num_nodes = 2, .src = {1}, .dst = {1}},
+                        {.drop_self_loops = true}),
       {.self_loop = 0.0});
   cpu::forward<double>(dropped, {}, x, y);
   EXPECT_EQ(y(1, 0), 0.0);
 }
 
 TEST(DegenerateSemantics, OneWayEdgeCountsInTheSourceDegreeOnly) {
-  const graph g = graph::from_edges(make_edges(2, {0}, {1}));
+  const graph g =
+      graph::from_edges(edge_list{.num_nodes = 2, .src = {0}, .dst = {1}});
   matrix<double> x(2, 1), y(2, 1);
   x(0, 0) = 1.0;
   x(1, 0) = 10.0;
@@ -266,7 +265,7 @@ TEST(DegenerateSemantics, OneWayEdgeCountsInTheSourceDegreeOnly) {
 TEST(DegenerateSemantics, ParallelEdgesMergeBeforeNormalisation) {
   // Three parallel 0 -> 1 edges: weight 1 when merged (the default), 3
   // when summed; the degree of node 0 follows.
-  const edge_list e = make_edges(2, {0, 0, 0}, {1, 1, 1});
+  const edge_list e{.num_nodes = 2, .src = {0, 0, 0}, .dst = {1, 1, 1}};
   const normalized_adjacency merged(graph::from_edges(e));
   const normalized_adjacency summed(
       graph::from_edges(e, {.drop_duplicates = false}));

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "gcnops/gcnops.hpp"
+#include "random_matrix.hpp"
 
 namespace gcnops::fuzz {
 
@@ -233,16 +234,6 @@ void check_built_from(const graph& g, const edge_list& e,
 }
 
 template <class T>
-matrix<T> uniform_matrix(std::int64_t rows, std::int64_t cols,
-                         std::uint64_t seed) {
-  matrix<T> m(rows, cols);
-  rng gen(seed);
-  for (T& v : m.values())
-    v = static_cast<T>(2.0 * gen.uniform() - 1.0);
-  return m;
-}
-
-template <class T>
 bool all_finite(const matrix<T>& m) {
   return std::all_of(m.values().begin(), m.values().end(),
                      [](T v) { return std::isfinite(v); });
@@ -256,7 +247,7 @@ void run_operators(const normalized_adjacency& a, const matrix<T>& x,
                    std::uint64_t seed) {
   const std::int64_t n = a.num_nodes();
   const std::int64_t width = x.cols();
-  const matrix<T> g = uniform_matrix<T>(n, width, seed + 1);
+  const matrix<T> g = test::random_matrix<T>(n, width, seed + 1);
   const bool rw = a.norm() == normalization::rw;
   double x_max = 0.0;
   for (T v : x.values())
@@ -311,7 +302,7 @@ void exercise(const graph& g, const variant& v, const matrix<float>* features) {
   if (features != nullptr && features->cols() >= 1 && features->cols() <= 16) {
     x = matrix_cast<double, float>(features->view());
   } else {
-    x = uniform_matrix<double>(n, 3, v.seed);
+    x = test::random_matrix<double>(n, 3, v.seed);
   }
   run_operators<double>(a, x, v.seed);
   run_operators<float>(a, matrix_cast<float, double>(x.view()), v.seed);
@@ -343,37 +334,29 @@ void check_dataset(const dataset& d) {
   }
 }
 
-// A private folder for the dataset driver, removed at exit.
-class scratch_folder {
- public:
-  scratch_folder() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern =
-        std::string(tmp && *tmp ? tmp : "/tmp") + "/gcnops_fuzz_XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) {
-      throw std::runtime_error("cannot create a folder from " + pattern);
-    }
-    path_ = pattern;
-  }
-  ~scratch_folder() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  scratch_folder(const scratch_folder&) = delete;
-  scratch_folder& operator=(const scratch_folder&) = delete;
-
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
 }  // namespace
+
+scratch_folder::scratch_folder(const std::string& prefix) {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern =
+      std::string(tmp && *tmp ? tmp : "/tmp") + "/" + prefix + "_XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) {
+    throw std::runtime_error("cannot create a folder from " + pattern);
+  }
+  path_ = pattern;
+}
+
+scratch_folder::~scratch_folder() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
 
 scoped_memory_limit::scoped_memory_limit(std::size_t bytes)
     : saved_(set_host_memory_limit(bytes)) {}
 
-scoped_memory_limit::~scoped_memory_limit() { set_host_memory_limit(saved_); }
+scoped_memory_limit::~scoped_memory_limit() {
+  set_host_memory_limit(saved_);
+}
 
 const char* error_type_name(const std::exception& e) {
   if (dynamic_cast<const parse_error*>(&e)) return "parse_error";
@@ -478,7 +461,7 @@ outcome drive_edge_list(std::string_view input) {
 
 outcome drive_dataset(std::string_view input) {
   const scoped_memory_limit limit(kMemoryLimit);
-  static scratch_folder folder;
+  static const scratch_folder folder("gcnops_fuzz");
   const variant v = pick_variant(input);
   write_dataset_folder(folder.path(), input);
   stages s(folder.path().string());

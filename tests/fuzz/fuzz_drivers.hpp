@@ -57,6 +57,21 @@ outcome drive_matrix_market(std::string_view input);
 outcome drive_edge_list(std::string_view input);
 outcome drive_dataset(std::string_view input);
 
+// A new, empty folder under $TMPDIR (or /tmp) named <prefix>_XXXXXX,
+// removed with its content when the object is destroyed.
+class scratch_folder {
+ public:
+  explicit scratch_folder(const std::string& prefix);
+  ~scratch_folder();
+  scratch_folder(const scratch_folder&) = delete;
+  scratch_folder& operator=(const scratch_folder&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
 // Sets the host memory limit for the lifetime of the object.
 class scoped_memory_limit {
  public:
