@@ -205,6 +205,8 @@ dataset load_dataset(const fs::path& folder, const dataset_options& options) {
   const std::int64_t n = d.structure.num_nodes();
 
   // 2. Features, optional.
+  // TODO: stored densely; a large sparse feature file is refused by the
+  // memory limit rather than kept sparse.
   const fs::path features = folder / "features.mtx";
   if (fs::exists(features, ec)) {
     d.features = read_dense_matrix(features);

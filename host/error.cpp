@@ -21,6 +21,8 @@ out_of_memory::out_of_memory(std::size_t requested_bytes,
 
 namespace {
 
+// TODO: a container's cgroup memory limit is not consulted; where it is
+// lower than physical memory, callers set it with set_host_memory_limit.
 std::size_t physical_memory_bytes() {
   const long pages = sysconf(_SC_PHYS_PAGES);
   const long page_size = sysconf(_SC_PAGE_SIZE);

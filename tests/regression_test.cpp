@@ -1,11 +1,12 @@
 // Inputs that once crashed, hung or gave wrong results, replayed.
 //
-// tests/inputs/<target>/ holds every such input fuzzing found; each runs
-// through its fuzz driver (tests/fuzz/fuzz_drivers.hpp) as its own test,
-// and the seed corpus tests/fuzz/corpus/<target>/ runs the same way. The
-// TEST()s below then call the public API on each input and check the error
-// or the result it gets now. To add one: save the crashing file under
-// tests/inputs/<target>/ with a name saying what it does, and add a TEST.
+// tests/inputs/<target>/ holds such inputs; each runs through its fuzz
+// driver (tests/fuzz/fuzz_drivers.hpp) as its own test, and the seed corpus
+// tests/fuzz/corpus/<target>/ runs the same way. The TEST()s below call the
+// public API on each input, and on the other defects' triggers, and check
+// the error or the result they get. To add one: save the crashing file
+// under tests/inputs/<target>/ with a name saying what it does, and add a
+// TEST.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -104,8 +105,8 @@ TEST(ReplayInputs, EveryTargetHasSeedsAndTheInputsAreThere) {
 
 // The public API on each input -----------------------------------------
 
-// Fuzzing (mtx target): a subnormal weight made 1 / d~ overflow under rw,
-// and rw propagation returned values larger than its input.
+// A subnormal weight under rw with gamma = 0: 1 / d~ overflowed, and rw
+// propagation returned values larger than its input.
 TEST(Regression, SubnormalDegreeUnderRwIsRefused) {
   const graph g =
       read_graph(kInputs / "matrix_market/subnormal_weight_rw_overflow.mtx");
@@ -124,8 +125,8 @@ TEST(Regression, SubnormalDegreeUnderRwIsRefused) {
     EXPECT_LE(std::abs(v), 1.0f + 1e-6f);
 }
 
-// Fuzzing (edge-list target): one far node id allocated N-sized arrays
-// (24 bytes a node) without any check, 51 GB for this line.
+// One far node id: the build allocated N-sized arrays (24 bytes a node)
+// without any check, 51 GB for this line.
 TEST(Regression, FarNodeIdIsRefusedBeforeAllocating) {
   const scoped_memory_limit limit(std::size_t{1} << 30);
   const fs::path file = kInputs / "edge_list/node_id_int32_max_oom.txt";
@@ -139,8 +140,8 @@ TEST(Regression, FarNodeIdIsRefusedBeforeAllocating) {
   }
 }
 
-// Fuzzing (edge-list target): 21 million nodes took longer than the
-// fuzzer's 10 s timeout to allocate and fill.
+// 21 million nodes: allocating and filling the arrays took longer than a
+// fuzzer's 10 s timeout.
 TEST(Regression, ManyNodesAreRefusedUnderALowLimit) {
   const scoped_memory_limit limit(std::size_t{64} << 20);
   expect_error<out_of_memory>(
@@ -148,8 +149,8 @@ TEST(Regression, ManyNodesAreRefusedUnderALowLimit) {
       "a graph of 21463213 nodes");
 }
 
-// Review of the readers, confirmed by the instrumented replay: labels.txt
-// holding INT32_MAX made 1 + the largest label overflow std::int32_t.
+// labels.txt holding INT32_MAX: 1 + the largest label (the class count)
+// overflowed std::int32_t.
 TEST(Regression, LabelInt32MaxIsRefused) {
   const fs::path folder = fs::temp_directory_path() /
                           ("gcnops_regression_" + std::to_string(::getpid()));
@@ -169,8 +170,8 @@ TEST(Regression, LabelInt32MaxIsRefused) {
   fs::remove_all(folder);
 }
 
-// Review: weights that each fit a double overflowed to inf once summed,
-// as merged parallel edges or as a degree.
+// Weights that each fit a double overflowed to inf once summed, as merged
+// parallel edges or as a degree.
 TEST(Regression, OverflowingSumsAreRefused) {
   const fs::path mtx = kInputs / "matrix_market/parallel_weights_overflow.mtx";
   expect_error<invalid_argument>(
@@ -187,7 +188,7 @@ TEST(Regression, OverflowingSumsAreRefused) {
                             "the degree d~ of node 0");
 }
 
-// Review: "+-5" was read as -5 because the '+' was skipped before parsing.
+// "+-5" was read as -5: the '+' was skipped before parsing.
 TEST(Regression, PlusMinusSignIsNotANumber) {
   std::istringstream in(read_text(kInputs / "edge_list/plus_minus_sign.txt"));
   expect_error<parse_error>([&] { read_edge_list(in, "signs.txt"); },
@@ -201,7 +202,7 @@ TEST(Regression, PlusMinusSignIsNotANumber) {
   EXPECT_EQ(e.weight[0], 0.5);
 }
 
-// Review: with scales outside the range of float the float path gave
+// Scales outside the range of float made the float path compute
 // inf * 0 = NaN where the coefficients themselves are ordinary numbers.
 TEST(Regression, TinyWeightsGiveTheSameResultInFloatAndDouble) {
   edge_list e;
@@ -219,8 +220,8 @@ TEST(Regression, TinyWeightsGiveTheSameResultInFloatAndDouble) {
   EXPECT_TRUE(test::near(yf, yd, 1e-6));
 }
 
-// Review: a backward pass of energy_col with a state from another width
-// read past the end of the state's arrays.
+// A backward pass of energy_col with a state from another width read past
+// the end of the state's arrays.
 TEST(Regression, EnergyColStateOfAnotherWidthIsRefused) {
   const normalized_adjacency a(test::undirected_graph());
   const std::int64_t n = a.num_nodes();
@@ -236,8 +237,8 @@ TEST(Regression, EnergyColStateOfAnotherWidthIsRefused) {
       "state.col_scale.size() = 2");
 }
 
-// Review: moved-from graphs kept their node count with empty arrays, so
-// any later use read out of bounds.
+// Moved-from graphs kept their node count with empty arrays, so any later
+// use read out of bounds.
 TEST(Regression, MovedFromObjectsAreEmpty) {
   graph g = test::undirected_graph();
   const graph taken = std::move(g);
@@ -260,8 +261,8 @@ TEST(Regression, MovedFromObjectsAreEmpty) {
   EXPECT_EQ(b.num_nodes(), 9);
 }
 
-// Review: a tiny edge probability made the gap between edges a double far
-// beyond std::int64_t, converted anyway (undefined; UBSan reports it).
+// A tiny edge probability made the gap between edges a double far beyond
+// std::int64_t, converted anyway (undefined; UBSan reports it).
 TEST(Regression, CsbmWithTinyProbabilitiesDrawsNoEdges) {
   const dataset d = make_csbm(
       {.nodes = 50, .p_intra = 1e-300, .p_inter = 4.9e-324, .features = 2});

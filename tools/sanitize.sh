@@ -21,7 +21,9 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 cmake --build "$build" --parallel "$jobs"
 
 # Leaks are checked at every exit; any report ends the test that made it.
-export ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_string_checks=1
+asan=detect_leaks=1:detect_stack_use_after_return=1
+asan+=:check_initialization_order=1:strict_string_checks=1
+export ASAN_OPTIONS=$asan
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ctest --test-dir "$build" -L cpu -LE package --output-on-failure \
   --parallel "$jobs"
