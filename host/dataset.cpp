@@ -2,10 +2,13 @@
 #include "gcnops/dataset.hpp"
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <numeric>
 
+#include "allocation.hpp"
 #include "gcnops/error.hpp"
 #include "gcnops/io.hpp"
 #include "gcnops/random.hpp"
@@ -30,6 +33,7 @@ std::vector<numbered_value> read_integer_lines(const fs::path& path,
   std::ifstream file = detail::open_input(path);
   detail::line_reader in(file, path.string());
   std::vector<numbered_value> out;
+  const std::string what_arrays = detail::concat(path.string(), ": values");
   std::string_view line;
   while (in.next(line)) {
     const auto tokens = detail::split_tokens(line);
@@ -39,22 +43,27 @@ std::vector<numbered_value> read_integer_lines(const fs::path& path,
                         detail::concat("line has ", tokens.size(),
                                        " values, expected one ", what));
     }
-    out.push_back(
-        {detail::parse_integer(in, tokens[0], what, min, max), in.line()});
+    detail::append_checked(
+        out, {detail::parse_integer(in, tokens[0], what, min, max), in.line()},
+        what_arrays);
   }
   return out;
 }
 
-// Reads a split file and checks that its nodes exist, are labelled and are
-// listed once, and that no earlier split claimed them.
-std::vector<std::int32_t> read_split(const fs::path& path, std::int64_t n,
+constexpr const char* kSplitFiles[] = {"train.txt", "val.txt", "test.txt"};
+
+// Reads split file `split` (an index into kSplitFiles) and checks that its
+// nodes exist, are labelled and are listed once, and that no earlier split
+// claimed them; owner[i] is 1 + the split that holds node i, or 0.
+std::vector<std::int32_t> read_split(const fs::path& folder, int split,
+                                     std::int64_t n,
                                      const std::vector<std::int32_t>& labels,
-                                     std::vector<std::string>& owner) {
+                                     std::vector<std::uint8_t>& owner) {
+  const fs::path path = folder / kSplitFiles[split];
   const auto ids =
       read_integer_lines(path, 0, std::max<std::int64_t>(n - 1, 0), "node id");
   std::vector<std::int32_t> out;
-  out.reserve(ids.size());
-  const std::string name = path.filename().string();
+  detail::reserve_checked(out, ids.size(), "load_dataset: split");
   for (const auto& [id, line] : ids) {
     if (id >= n) {
       throw parse_error(path.string(), line,
@@ -69,13 +78,13 @@ std::vector<std::int32_t> read_split(const fs::path& path, std::int64_t n,
                                        "labels.txt), expected a labelled "
                                        "node"));
     }
-    if (!owner[id].empty()) {
-      throw parse_error(
-          path.string(), line,
-          detail::concat("node ", id, " is already listed in ", owner[id],
-                         ", expected splits without repeats"));
+    if (owner[id] != 0) {
+      throw parse_error(path.string(), line,
+                        detail::concat("node ", id, " is already listed in ",
+                                       kSplitFiles[owner[id] - 1],
+                                       ", expected splits without repeats"));
     }
-    owner[id] = name;
+    owner[id] = static_cast<std::uint8_t>(split + 1);
     out.push_back(static_cast<std::int32_t>(id));
   }
   return out;
@@ -89,14 +98,89 @@ void check_fraction(double v, const char* name) {
 }  // namespace
 
 void normalize_rows(matrix<float>& m) {
+  // 1. Every row's sum, and a check that dividing by it stays finite, so
+  // that a refused matrix is left exactly as it was.
+  std::vector<double> sums;
+  detail::assign_checked(sums, static_cast<std::size_t>(m.rows()), 0.0,
+                         "normalize_rows: row sums");
   for (std::int64_t i = 0; i < m.rows(); ++i) {
-    float* row = m.row(i);
-    double sum = 0.0;
-    for (std::int64_t f = 0; f < m.cols(); ++f)
-      sum += row[f];
-    if (sum == 0.0) continue;
+    const float* row = m.row(i);
+    double largest = 0.0;
     for (std::int64_t f = 0; f < m.cols(); ++f) {
-      row[f] = static_cast<float>(row[f] / sum);
+      sums[i] += row[f];
+      largest = std::max(largest, std::abs(double(row[f])));
+    }
+    if (sums[i] != 0.0 && !(largest / std::abs(sums[i]) <= FLT_MAX)) {
+      throw invalid_argument(detail::concat(
+          "normalize_rows: row ", i, " sums to ", sums[i],
+          " while holding a value of magnitude ", largest,
+          "; dividing by the sum overflows a float, expected rows whose sum "
+          "is 0 or not much smaller than their entries"));
+    }
+  }
+
+  // 2. Divide.
+  for (std::int64_t i = 0; i < m.rows(); ++i) {
+    if (sums[i] == 0.0) continue;
+    float* row = m.row(i);
+    for (std::int64_t f = 0; f < m.cols(); ++f) {
+      row[f] = static_cast<float>(row[f] / sums[i]);
+    }
+  }
+}
+
+void validate(const dataset& d) {
+  constexpr const char* where = "validate(dataset)";
+  const std::int64_t n = d.num_nodes();
+
+  // 1. Shapes: one feature row and one label per node.
+  detail::check_argument(d.features.rows() == n, where, "features.rows()",
+                         d.features.rows(),
+                         detail::concat(n, " (one per node)"));
+  detail::check_argument(static_cast<std::int64_t>(d.labels.size()) == n, where,
+                         "labels.size()", d.labels.size(),
+                         detail::concat(n, " (one per node)"));
+  for (std::int64_t k = 0; k < d.features.size(); ++k) {
+    const float v = d.features.data()[k];
+    if (std::isfinite(v)) continue;
+    const std::int64_t cols = d.features.cols();
+    detail::check_argument(
+        false, where,
+        detail::concat("features(", k / cols, ", ", k % cols, ")"), v,
+        "a finite value");
+  }
+
+  // 2. Labels within the class count.
+  detail::check_argument(d.num_classes >= 0, where, "num_classes",
+                         d.num_classes, ">= 0");
+  for (std::size_t i = 0; i < d.labels.size(); ++i) {
+    const std::int32_t l = d.labels[i];
+    detail::check_argument(l >= -1 && l < d.num_classes, where,
+                           detail::concat("labels[", i, "]"), l,
+                           detail::concat("-1 (unlabelled) or a class in [0, ",
+                                          d.num_classes, ")"));
+  }
+
+  // 3. Splits: existing, labelled nodes, each in at most one split.
+  std::vector<std::uint8_t> owner;
+  detail::assign_checked(owner, static_cast<std::size_t>(n), std::uint8_t{0},
+                         "validate(dataset): split owners");
+  const std::pair<const char*, const std::vector<std::int32_t>*> splits[] = {
+      {"train", &d.train}, {"val", &d.val}, {"test", &d.test}};
+  for (int s = 0; s < 3; ++s) {
+    const auto& [name, ids] = splits[s];
+    for (std::size_t k = 0; k < ids->size(); ++k) {
+      const std::int32_t id = (*ids)[k];
+      const std::string arg = detail::concat(name, "[", k, "]");
+      detail::check_argument(id >= 0 && id < n, where, arg, id,
+                             detail::concat("a node id in [0, ", n, ")"));
+      detail::check_argument(d.labels[id] >= 0, where, arg, id,
+                             "a labelled node (its label is -1)");
+      detail::check_argument(
+          owner[id] == 0, where, arg, id,
+          detail::concat("a node in no other split (it is in ",
+                         owner[id] ? splits[owner[id] - 1].first : "", ")"));
+      owner[id] = static_cast<std::uint8_t>(s + 1);
     }
   }
 }
@@ -121,6 +205,8 @@ dataset load_dataset(const fs::path& folder, const dataset_options& options) {
   const std::int64_t n = d.structure.num_nodes();
 
   // 2. Features, optional.
+  // TODO: stored densely; a large sparse feature file is refused by the
+  // memory limit rather than kept sparse.
   const fs::path features = folder / "features.mtx";
   if (fs::exists(features, ec)) {
     d.features = read_dense_matrix(features);
@@ -130,21 +216,29 @@ dataset load_dataset(const fs::path& folder, const dataset_options& options) {
           detail::concat("has ", d.features.rows(), " rows, expected ", n,
                          " (the nodes of adjacency.mtx)"));
     }
-    if (options.normalize_features) normalize_rows(d.features);
+    if (options.normalize_features) {
+      try {
+        normalize_rows(d.features);
+      } catch (const invalid_argument& e) {
+        throw parse_error(features.string(), 0, e.what());
+      }
+    }
   } else {
     d.features = matrix<float>(n, 0);
   }
 
-  // 3. Labels: one per node.
+  // 3. Labels: one per node, below INT32_MAX so that 1 + the largest (the
+  // class count) fits std::int32_t.
   const fs::path label_path = folder / "labels.txt";
-  const auto labels = read_integer_lines(label_path, -1, INT32_MAX, "label");
+  const auto labels =
+      read_integer_lines(label_path, -1, INT32_MAX - 1, "label");
   if (static_cast<std::int64_t>(labels.size()) != n) {
     throw parse_error(
         label_path.string(), 0,
         detail::concat("has ", labels.size(), " labels, expected ", n,
                        " (one per node of adjacency.mtx)"));
   }
-  d.labels.reserve(labels.size());
+  detail::reserve_checked(d.labels, labels.size(), "load_dataset: labels");
   std::int32_t largest = -1;
   for (const auto& l : labels) {
     d.labels.push_back(static_cast<std::int32_t>(l.value));
@@ -153,10 +247,12 @@ dataset load_dataset(const fs::path& folder, const dataset_options& options) {
   d.num_classes = largest + 1;
 
   // 4. Splits, disjoint.
-  std::vector<std::string> owner(static_cast<std::size_t>(n));
-  d.train = read_split(folder / "train.txt", n, d.labels, owner);
-  d.val = read_split(folder / "val.txt", n, d.labels, owner);
-  d.test = read_split(folder / "test.txt", n, d.labels, owner);
+  std::vector<std::uint8_t> owner;
+  detail::assign_checked(owner, static_cast<std::size_t>(n), std::uint8_t{0},
+                         "load_dataset: split owners");
+  d.train = read_split(folder, 0, n, d.labels, owner);
+  d.val = read_split(folder, 1, n, d.labels, owner);
+  d.test = read_split(folder, 2, n, d.labels, owner);
   return d;
 }
 
@@ -178,10 +274,39 @@ dataset make_csbm(const csbm_options& o) {
                          "train_fraction + val_fraction",
                          o.train_fraction + o.val_fraction, "<= 1");
 
-  rng gen(o.seed);
+  // 0. What the whole build needs, checked before anything is allocated:
+  // four arrays of N node ids, the features and the expected edges. Class
+  // k holds the t in [0, N) with t C / N = k: ceil((k+1) N / C) -
+  // ceil(k N / C) nodes.
   const std::int64_t n = o.nodes;
+  auto class_size = [&](std::int64_t k) {
+    auto ceil_div = [](std::int64_t a, std::int64_t b) {
+      return (a + b - 1) / b;
+    };
+    return ceil_div((k + 1) * n, o.classes) - ceil_div(k * n, o.classes);
+  };
+  auto pairs_of = [&](std::int32_t a, std::int32_t b) {
+    const std::int64_t sa = class_size(a);
+    return a == b ? sa * (sa - 1) / 2 : sa * class_size(b);
+  };
+  double expected = 0.0;
+  for (std::int32_t a = 0; a < o.classes; ++a) {
+    for (std::int32_t b = a; b < o.classes; ++b) {
+      expected += (a == b ? o.p_intra : o.p_inter) * double(pairs_of(a, b));
+    }
+  }
+  const double bytes = 16.0 * double(n) + 4.0 * double(n) * double(o.features) +
+                       2.0 * sizeof(std::int64_t) * expected;
+  detail::check_host_allocation(
+      bytes >= 0x1p63 ? SIZE_MAX : static_cast<std::size_t>(bytes),
+      detail::concat(where, ": ", n, " nodes, ", o.features,
+                     " features and about ", expected, " edges"));
+
+  rng gen(o.seed);
   auto shuffled = [&] {
-    std::vector<std::int32_t> p(static_cast<std::size_t>(n));
+    std::vector<std::int32_t> p;
+    detail::assign_checked(p, static_cast<std::size_t>(n), std::int32_t{0},
+                           "make_csbm: node order");
     std::iota(p.begin(), p.end(), 0);
     for (std::int64_t i = n - 1; i > 0; --i) {
       std::swap(p[i], p[gen.below(static_cast<std::uint64_t>(i) + 1)]);
@@ -193,33 +318,35 @@ dataset make_csbm(const csbm_options& o) {
   dataset d;
   d.name = "csbm";
   d.num_classes = o.classes;
-  d.labels.assign(static_cast<std::size_t>(n), 0);
+  detail::assign_checked(d.labels, static_cast<std::size_t>(n), std::int32_t{0},
+                         "make_csbm: labels");
   std::vector<std::vector<std::int32_t>> members(o.classes);
   const std::vector<std::int32_t> order = shuffled();
   for (std::int64_t t = 0; t < n; ++t) {
     const auto k = static_cast<std::int32_t>(t * o.classes / n);
     d.labels[order[t]] = k;
-    members[k].push_back(order[t]);
+    detail::append_checked(members[k], order[t], "make_csbm: class members");
   }
 
   // 2. Edges block by block, skipping geometrically between successes so
   // that the cost is O(N + E) rather than O(N^2).
   edge_list e;
   e.num_nodes = n;
+  constexpr const char* kEdges = "make_csbm: edge arrays";
   for (std::int32_t a = 0; a < o.classes; ++a) {
     for (std::int32_t b = a; b < o.classes; ++b) {
       const double p = a == b ? o.p_intra : o.p_inter;
       if (p <= 0) continue;
-      const auto sa = static_cast<std::int64_t>(members[a].size());
       const auto sb = static_cast<std::int64_t>(members[b].size());
-      const std::int64_t pairs = a == b ? sa * (sa - 1) / 2 : sa * sb;
+      const std::int64_t pairs = pairs_of(a, b);
       const double log_q = std::log1p(-p);
       for (std::int64_t idx = -1;;) {
+        // The gap to the next edge stays a double until it is known to
+        // land inside the block: for a tiny p it exceeds any integer.
         const double u = 1.0 - gen.uniform();  // (0, 1]
-        idx += p >= 1 ? 1
-                      : 1 + static_cast<std::int64_t>(
-                                std::floor(std::log(u) / log_q));
-        if (idx >= pairs || idx < 0) break;
+        const double gap = p >= 1 ? 1.0 : 1.0 + std::floor(std::log(u) / log_q);
+        if (!(gap < static_cast<double>(pairs - idx))) break;
+        idx += static_cast<std::int64_t>(gap);
         std::int64_t u_node = 0;
         std::int64_t v_node = 0;
         if (a == b) {
@@ -236,8 +363,8 @@ dataset make_csbm(const csbm_options& o) {
           u_node = members[a][idx / sb];
           v_node = members[b][idx % sb];
         }
-        e.src.push_back(u_node);
-        e.dst.push_back(v_node);
+        detail::append_checked(e.src, u_node, kEdges);
+        detail::append_checked(e.dst, v_node, kEdges);
       }
     }
   }
@@ -259,9 +386,15 @@ dataset make_csbm(const csbm_options& o) {
   const std::vector<std::int32_t> split = shuffled();
   const auto n_train = static_cast<std::int64_t>(o.train_fraction * n);
   const auto n_val = static_cast<std::int64_t>(o.val_fraction * n);
-  d.train.assign(split.begin(), split.begin() + n_train);
-  d.val.assign(split.begin() + n_train, split.begin() + n_train + n_val);
-  d.test.assign(split.begin() + n_train + n_val, split.end());
+  const auto cut = [&](std::vector<std::int32_t>& out, std::int64_t from,
+                       std::int64_t to) {
+    detail::reserve_checked(out, static_cast<std::size_t>(to - from),
+                            "make_csbm: split");
+    out.assign(split.begin() + from, split.begin() + to);
+  };
+  cut(d.train, 0, n_train);
+  cut(d.val, n_train, n_train + n_val);
+  cut(d.test, n_train + n_val, n);
   return d;
 }
 
@@ -281,8 +414,13 @@ graph make_rmat(const rmat_options& o) {
                          total, "1");
 
   const std::int64_t n = std::int64_t{1} << o.scale;
-  const auto m = static_cast<std::int64_t>(
-      std::llround(o.edge_factor * static_cast<double>(n)));
+  const double edges = o.edge_factor * static_cast<double>(n);
+  if (!(edges <= 0x1p62)) {
+    throw limit_error(
+        detail::concat(where, ": edge_factor * 2^scale = ", edges,
+                       " edges, more than the 2^62 an edge list can index"));
+  }
+  const auto m = static_cast<std::int64_t>(std::llround(edges));
   detail::check_host_allocation(
       detail::checked_bytes(static_cast<std::size_t>(m),
                             2 * sizeof(std::int64_t), where),
@@ -293,8 +431,10 @@ graph make_rmat(const rmat_options& o) {
   // result does not depend on the thread count.
   edge_list e;
   e.num_nodes = n;
-  e.src.resize(static_cast<std::size_t>(m));
-  e.dst.resize(static_cast<std::size_t>(m));
+  detail::assign_checked(e.src, static_cast<std::size_t>(m), std::int64_t{0},
+                         "make_rmat: edge list");
+  detail::assign_checked(e.dst, static_cast<std::size_t>(m), std::int64_t{0},
+                         "make_rmat: edge list");
   const double ab = o.a + o.b;
   const double abc = ab + o.c;
 #pragma omp parallel for schedule(static)
@@ -321,7 +461,9 @@ graph make_rmat(const rmat_options& o) {
   // 2. Shuffle node ids so that degree is not tied to id.
   if (o.permute && n > 1) {
     rng gen(mix64(o.seed));
-    std::vector<std::int64_t> perm(static_cast<std::size_t>(n));
+    std::vector<std::int64_t> perm;
+    detail::assign_checked(perm, static_cast<std::size_t>(n), std::int64_t{0},
+                           "make_rmat: permutation");
     std::iota(perm.begin(), perm.end(), 0);
     for (std::int64_t i = n - 1; i > 0; --i) {
       std::swap(perm[i], perm[gen.below(static_cast<std::uint64_t>(i) + 1)]);

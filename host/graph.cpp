@@ -3,19 +3,23 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <numeric>
 #include <utility>
 
+#include "allocation.hpp"
 #include "gcnops/error.hpp"
 
 namespace gcnops {
 
 namespace {
 
-// Sorts one row's (column, weight) pairs by column and merges repeats;
-// returns the new row length. `weights` may be null (unweighted).
-std::int64_t sort_and_merge_row(node_id* cols, double* weights,
-                                std::int64_t length, bool keep_max,
+// Sorts row `row`'s (column, weight) pairs by column and merges repeats;
+// returns the new row length. `weights` may be null (unweighted). Summed
+// weights that overflow a double are refused.
+std::int64_t sort_and_merge_row(std::int64_t row, node_id* cols,
+                                double* weights, std::int64_t length,
+                                bool keep_max,
                                 std::vector<std::pair<node_id, double>>& tmp) {
   if (length == 0) return 0;
   if (weights == nullptr) {
@@ -23,6 +27,8 @@ std::int64_t sort_and_merge_row(node_id* cols, double* weights,
     return std::unique(cols, cols + length) - cols;
   }
   tmp.clear();
+  detail::reserve_checked(tmp, static_cast<std::size_t>(length),
+                          "graph::from_edges: row buffer");
   for (std::int64_t k = 0; k < length; ++k)
     tmp.emplace_back(cols[k], weights[k]);
   std::sort(tmp.begin(), tmp.end(),
@@ -31,7 +37,15 @@ std::int64_t sort_and_merge_row(node_id* cols, double* weights,
   for (std::size_t k = 0; k < tmp.size(); ++k) {
     if (out > 0 && cols[out - 1] == tmp[k].first) {
       double& w = weights[out - 1];
-      w = keep_max ? std::max(w, tmp[k].second) : w + tmp[k].second;
+      const double merged =
+          keep_max ? std::max(w, tmp[k].second) : w + tmp[k].second;
+      if (!std::isfinite(merged)) {
+        throw invalid_argument(detail::concat(
+            "graph::from_edges: parallel edges (", row, ", ", tmp[k].first,
+            ") add up to a weight of ", w, " + ", tmp[k].second,
+            ", which overflows a double; expected a finite sum"));
+      }
+      w = merged;
       continue;
     }
     cols[out] = tmp[k].first;
@@ -50,13 +64,36 @@ void check_weight(double w, std::int64_t k, const char* where) {
 
 }  // namespace
 
-graph::graph() : row_ptr_(1, 0) {}
+graph::graph(graph&& other) noexcept
+    : num_nodes_(std::exchange(other.num_nodes_, 0)),
+      row_ptr_(std::move(other.row_ptr_)),
+      col_idx_(std::move(other.col_idx_)),
+      weights_(std::move(other.weights_)),
+      symmetric_(std::exchange(other.symmetric_, true)),
+      self_loops_(std::exchange(other.self_loops_, 0)) {}
+
+graph& graph::operator=(graph&& other) noexcept {
+  if (this == &other) return *this;
+  num_nodes_ = std::exchange(other.num_nodes_, 0);
+  row_ptr_ = std::move(other.row_ptr_);
+  col_idx_ = std::move(other.col_idx_);
+  weights_ = std::move(other.weights_);
+  other.row_ptr_.clear();
+  other.col_idx_.clear();
+  other.weights_.clear();
+  symmetric_ = std::exchange(other.symmetric_, true);
+  self_loops_ = std::exchange(other.self_loops_, 0);
+  return *this;
+}
 
 graph graph::from_edges(const edge_list& edges, const graph_options& options) {
   constexpr const char* where = "graph::from_edges";
   const std::size_t m = edges.src.size();
 
   // 1. Shapes and ids.
+  detail::check_argument(edges.num_nodes >= -1, where, "num_nodes",
+                         edges.num_nodes,
+                         ">= 0, or -1 to count the nodes from the ids");
   detail::check_argument(edges.dst.size() == m, where, "dst.size()",
                          edges.dst.size(), detail::concat(m, " (src.size())"));
   detail::check_argument(edges.weight.empty() || edges.weight.size() == m,
@@ -87,30 +124,49 @@ graph graph::from_edges(const edge_list& edges, const graph_options& options) {
         ", expected ids in [0, ", n, ")"));
   }
 
-  // 2. Count the entries of every row (both directions if undirected).
-  // Parallel edges of an unweighted multigraph add up to weights > 1, so
-  // that case carries unit weights until the merge has shown otherwise.
+  // 2. Size the whole build before allocating any of it: three arrays of
+  // N + 1 offsets (counts, cursors, row pointers) and every stored entry,
+  // both directions if undirected. Parallel edges of an unweighted
+  // multigraph add up to weights > 1, so that case carries unit weights
+  // until the merge has shown otherwise.
   const bool weighted = !edges.weight.empty() || !options.drop_duplicates;
   const bool both = options.make_undirected;
   auto keep = [&](std::size_t k) {
     return !(options.drop_self_loops && edges.src[k] == edges.dst[k]);
   };
-  std::vector<edge_offset> offsets(static_cast<std::size_t>(n) + 1, 0);
+  std::size_t total = 0;
+  for (std::size_t k = 0; k < m; ++k) {
+    if (keep(k)) total += both && edges.src[k] != edges.dst[k] ? 2 : 1;
+  }
+  const std::size_t rows = static_cast<std::size_t>(n) + 1;
+  const std::size_t offset_bytes =
+      detail::checked_bytes(rows, 3 * sizeof(edge_offset), where);
+  const std::size_t entry_bytes = detail::checked_bytes(
+      total, sizeof(node_id) + (weighted ? sizeof(double) : 0), where);
+  detail::check_host_allocation(
+      entry_bytes > SIZE_MAX - offset_bytes ? SIZE_MAX
+                                            : offset_bytes + entry_bytes,
+      detail::concat(where, ": a graph of ", n, " nodes and ", total,
+                     " stored entries"));
+
+  // 3. Count the entries of every row.
+  std::vector<edge_offset> offsets;
+  detail::assign_checked(offsets, rows, edge_offset{0}, "graph offsets");
   for (std::size_t k = 0; k < m; ++k) {
     if (!keep(k)) continue;
     ++offsets[edges.src[k] + 1];
     if (both && edges.src[k] != edges.dst[k]) ++offsets[edges.dst[k] + 1];
   }
   std::partial_sum(offsets.begin(), offsets.end(), offsets.begin());
-  const auto total = static_cast<std::size_t>(offsets.back());
-  detail::check_host_allocation(
-      detail::checked_bytes(total, sizeof(node_id) + (weighted ? 8 : 0), where),
-      where);
 
-  // 3. Scatter the entries into their rows.
-  std::vector<node_id> cols(total);
-  std::vector<double> weights(weighted ? total : 0);
-  std::vector<edge_offset> cursor(offsets.begin(), offsets.end() - 1);
+  // 4. Scatter the entries into their rows.
+  std::vector<node_id> cols;
+  std::vector<double> weights;
+  std::vector<edge_offset> cursor;
+  detail::assign_checked(cols, total, node_id{0}, "graph columns");
+  detail::assign_checked(weights, weighted ? total : 0, 0.0, "graph weights");
+  detail::assign_checked(cursor, rows - 1, edge_offset{0}, "graph cursors");
+  std::copy(offsets.begin(), offsets.end() - 1, cursor.begin());
   auto put = [&](std::int64_t i, std::int64_t j, std::size_t k) {
     const edge_offset at = cursor[i]++;
     cols[at] = static_cast<node_id>(j);
@@ -123,16 +179,17 @@ graph graph::from_edges(const edge_list& edges, const graph_options& options) {
       put(edges.dst[k], edges.src[k], k);
   }
 
-  // 4. Sort every row, merge parallel edges and compact in place.
+  // 5. Sort every row, merge parallel edges and compact in place.
+  cursor = {};
   graph g;
   g.num_nodes_ = n;
-  g.row_ptr_.assign(static_cast<std::size_t>(n) + 1, 0);
+  detail::assign_checked(g.row_ptr_, rows, edge_offset{0}, "graph row_ptr");
   std::vector<std::pair<node_id, double>> tmp;
   edge_offset write = 0;
   for (std::int64_t i = 0; i < n; ++i) {
     const edge_offset begin = offsets[i];
     const std::int64_t len = sort_and_merge_row(
-        cols.data() + begin, weighted ? weights.data() + begin : nullptr,
+        i, cols.data() + begin, weighted ? weights.data() + begin : nullptr,
         offsets[i + 1] - begin, options.drop_duplicates, tmp);
     std::move(cols.begin() + begin, cols.begin() + begin + len,
               cols.begin() + write);
@@ -164,9 +221,12 @@ graph graph::from_csr(std::int64_t num_nodes, std::vector<edge_offset> row_ptr,
                       std::vector<node_id> col_idx,
                       std::vector<double> weights) {
   constexpr const char* where = "graph::from_csr";
-  detail::check_argument(num_nodes >= 0 && num_nodes <= max_nodes, where,
-                         "num_nodes", num_nodes,
-                         detail::concat("0 <= num_nodes <= ", max_nodes));
+  detail::check_argument(num_nodes >= 0, where, "num_nodes", num_nodes, ">= 0");
+  if (num_nodes > max_nodes) {
+    throw limit_error(detail::concat(where, ": num_nodes = ", num_nodes,
+                                     " exceeds the limit of ", max_nodes,
+                                     " (32-bit node ids)"));
+  }
   detail::check_argument(
       row_ptr.size() == static_cast<std::size_t>(num_nodes) + 1, where,
       "row_ptr.size()", row_ptr.size(), "num_nodes + 1");
@@ -234,14 +294,21 @@ void graph::finish() {
 
 graph graph::transpose() const {
   graph t;
+  if (num_nodes_ == 0) return t;
   t.num_nodes_ = num_nodes_;
-  t.row_ptr_.assign(row_ptr_.size(), 0);
+  detail::assign_checked(t.row_ptr_, row_ptr_.size(), edge_offset{0},
+                         "graph::transpose: row_ptr");
   for (node_id j : col_idx_)
     ++t.row_ptr_[j + 1];
   std::partial_sum(t.row_ptr_.begin(), t.row_ptr_.end(), t.row_ptr_.begin());
-  t.col_idx_.resize(col_idx_.size());
-  t.weights_.resize(weights_.size());
-  std::vector<edge_offset> cursor(t.row_ptr_.begin(), t.row_ptr_.end() - 1);
+  detail::assign_checked(t.col_idx_, col_idx_.size(), node_id{0},
+                         "graph::transpose: columns");
+  detail::assign_checked(t.weights_, weights_.size(), 0.0,
+                         "graph::transpose: weights");
+  std::vector<edge_offset> cursor;
+  detail::assign_checked(cursor, row_ptr_.size() - 1, edge_offset{0},
+                         "graph::transpose: cursors");
+  std::copy(t.row_ptr_.begin(), t.row_ptr_.end() - 1, cursor.begin());
   // Rows are visited in increasing order, so every transposed row comes out
   // sorted.
   for (std::int64_t i = 0; i < num_nodes_; ++i) {
@@ -257,12 +324,26 @@ graph graph::transpose() const {
 }
 
 graph graph::without_self_loops() const {
-  if (self_loops_ == 0) return *this;
   graph g;
+  if (self_loops_ == 0) {
+    constexpr const char* what = "graph::without_self_loops: copy";
+    detail::copy_checked(g.row_ptr_, row_ptr_, what);
+    detail::copy_checked(g.col_idx_, col_idx_, what);
+    detail::copy_checked(g.weights_, weights_, what);
+    g.num_nodes_ = num_nodes_;
+    g.symmetric_ = symmetric_;
+    return g;
+  }
   g.num_nodes_ = num_nodes_;
-  g.row_ptr_.assign(row_ptr_.size(), 0);
-  g.col_idx_.reserve(col_idx_.size() - self_loops_);
-  if (!weights_.empty()) g.weights_.reserve(col_idx_.size() - self_loops_);
+  const auto kept = static_cast<std::size_t>(num_edges() - self_loops_);
+  detail::assign_checked(g.row_ptr_, row_ptr_.size(), edge_offset{0},
+                         "graph::without_self_loops: row_ptr");
+  detail::reserve_checked(g.col_idx_, kept,
+                          "graph::without_self_loops: columns");
+  if (!weights_.empty()) {
+    detail::reserve_checked(g.weights_, kept,
+                            "graph::without_self_loops: weights");
+  }
   for (std::int64_t i = 0; i < num_nodes_; ++i) {
     for (edge_offset k = row_ptr_[i]; k < row_ptr_[i + 1]; ++k) {
       if (col_idx_[k] == i) continue;
@@ -279,15 +360,15 @@ graph graph::without_self_loops() const {
 edge_list graph::to_edges() const {
   edge_list e;
   e.num_nodes = num_nodes_;
-  e.src.reserve(col_idx_.size());
-  e.dst.reserve(col_idx_.size());
+  detail::reserve_checked(e.src, col_idx_.size(), "graph::to_edges: src");
+  detail::reserve_checked(e.dst, col_idx_.size(), "graph::to_edges: dst");
   for (std::int64_t i = 0; i < num_nodes_; ++i) {
     for (edge_offset k = row_ptr_[i]; k < row_ptr_[i + 1]; ++k) {
       e.src.push_back(i);
       e.dst.push_back(col_idx_[k]);
     }
   }
-  e.weight = weights_;
+  detail::copy_checked(e.weight, weights_, "graph::to_edges: weights");
   return e;
 }
 
@@ -299,7 +380,9 @@ graph_stats compute_stats(const graph& g) {
   s.symmetric = g.symmetric();
   s.weighted = g.weighted();
   if (s.nodes == 0) return s;
-  std::vector<unsigned char> touched(static_cast<std::size_t>(s.nodes), 0);
+  std::vector<unsigned char> touched;
+  detail::assign_checked(touched, static_cast<std::size_t>(s.nodes),
+                         static_cast<unsigned char>(0), "compute_stats");
   s.min_degree = g.degree(0);
   s.max_degree = g.degree(0);
   const auto row_ptr = g.row_ptr();

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "allocation.hpp"
 #include "gcnops/error.hpp"
 #include "text_input.hpp"
 
@@ -94,14 +95,6 @@ bool next_data_line(line_reader& in, std::string_view& line) {
   return false;
 }
 
-void check_allocation_count(std::int64_t count, std::size_t element_size,
-                            const char* what) {
-  detail::check_host_allocation(
-      detail::checked_bytes(static_cast<std::size_t>(count), element_size,
-                            what),
-      what);
-}
-
 }  // namespace
 
 sparse_entries read_matrix_market(std::istream& stream, std::string_view source,
@@ -158,14 +151,22 @@ sparse_entries read_matrix_market(std::istream& stream, std::string_view source,
 
   // 2. Entries. Memory is reserved for at most a few million up front so a
   // false count cannot exhaust memory before the file proves it.
+  // Growth past that is checked against the host memory limit.
   const std::int64_t reserve =
       std::min<std::int64_t>(out.declared_entries, std::int64_t{1} << 22);
-  const std::int64_t stored = symmetric ? 2 * reserve : reserve;
-  out.row.reserve(static_cast<std::size_t>(stored));
-  out.col.reserve(static_cast<std::size_t>(stored));
+  const auto stored =
+      static_cast<std::size_t>(symmetric ? 2 * reserve : reserve);
+  constexpr const char* kArrays = "read_matrix_market: entry arrays";
+  detail::reserve_checked(out.row, stored, kArrays);
+  detail::reserve_checked(out.col, stored, kArrays);
   const bool has_value = banner.field != mtx_field::pattern;
-  if (has_value) out.value.reserve(static_cast<std::size_t>(stored));
+  if (has_value) detail::reserve_checked(out.value, stored, kArrays);
   const std::size_t expected_tokens = has_value ? 3 : 2;
+  auto store = [&](std::int64_t i, std::int64_t j, double v) {
+    detail::append_checked(out.row, i, kArrays);
+    detail::append_checked(out.col, j, kArrays);
+    if (has_value) detail::append_checked(out.value, v, kArrays);
+  };
 
   std::int64_t read = 0;
   while (next_data_line(in, line)) {
@@ -207,14 +208,8 @@ sparse_entries read_matrix_market(std::istream& stream, std::string_view source,
                                        "only the lower triangle (row >= col) "
                                        "in a symmetric file"));
     }
-    out.row.push_back(i - 1);
-    out.col.push_back(j - 1);
-    if (has_value) out.value.push_back(v);
-    if (symmetric && i != j) {
-      out.row.push_back(j - 1);
-      out.col.push_back(i - 1);
-      if (has_value) out.value.push_back(v);
-    }
+    store(i - 1, j - 1, v);
+    if (symmetric && i != j) store(j - 1, i - 1, v);
     ++read;
   }
   if (read < out.declared_entries) {
@@ -236,6 +231,12 @@ edge_list read_edge_list(std::istream& stream, std::string_view source,
                          const edge_list_options& options) {
   detail::check_argument(options.num_nodes >= -1, "read_edge_list", "num_nodes",
                          options.num_nodes, ">= 0, or -1");
+  if (options.num_nodes > max_nodes) {
+    throw limit_error(detail::concat(
+        "read_edge_list: num_nodes = ", options.num_nodes,
+        " exceeds the limit of ", max_nodes, " (32-bit node ids)"));
+  }
+  constexpr const char* kArrays = "read_edge_list: edge arrays";
   line_reader in(stream, source);
   edge_list out;
   out.num_nodes = options.num_nodes;
@@ -270,10 +271,14 @@ edge_list read_edge_list(std::istream& stream, std::string_view source,
                                   : ") has none; expected a weight on every "
                                     "line or on none"));
     }
-    out.src.push_back(
-        detail::parse_integer(in, tokens[0], "source id", base, max_id) - base);
-    out.dst.push_back(
-        detail::parse_integer(in, tokens[1], "target id", base, max_id) - base);
+    detail::append_checked(
+        out.src,
+        detail::parse_integer(in, tokens[0], "source id", base, max_id) - base,
+        kArrays);
+    detail::append_checked(
+        out.dst,
+        detail::parse_integer(in, tokens[1], "target id", base, max_id) - base,
+        kArrays);
     if (weighted) {
       const double w = detail::parse_real(in, tokens[2], "weight");
       if (w < 0) {
@@ -281,7 +286,7 @@ edge_list read_edge_list(std::istream& stream, std::string_view source,
                           detail::concat("weight ", tokens[2],
                                          " is negative, expected >= 0"));
       }
-      out.weight.push_back(w);
+      detail::append_checked(out.weight, w, kArrays);
     }
   }
   return out;
@@ -306,7 +311,6 @@ graph read_graph(const std::filesystem::path& path,
                       detail::concat("adjacency matrix is ", m.rows, " x ",
                                      m.cols, ", expected a square matrix"));
   }
-  check_allocation_count(m.rows + 1, sizeof(edge_offset), "graph row offsets");
   edge_list e;
   e.num_nodes = m.rows;
   e.src = std::move(m.row);
@@ -315,27 +319,29 @@ graph read_graph(const std::filesystem::path& path,
   return graph::from_edges(e, options);
 }
 
-matrix<float> read_dense_matrix(const std::filesystem::path& path) {
-  const sparse_entries m = read_matrix_market(path);
+matrix<float> read_dense_matrix(std::istream& in, std::string_view source,
+                                const mtx_options& options) {
+  const sparse_entries m = read_matrix_market(in, source, options);
   detail::check_host_allocation(
       detail::checked_bytes(
           detail::checked_bytes(static_cast<std::size_t>(m.rows),
                                 static_cast<std::size_t>(m.cols),
                                 "dense matrix"),
           sizeof(float), "dense matrix"),
-      detail::concat(path.string(), ": dense ", m.rows, " x ", m.cols,
-                     " matrix"));
+      detail::concat(source, ": dense ", m.rows, " x ", m.cols, " matrix"));
   matrix<float> out(m.rows, m.cols, 0.0f);
 
   // Entries are unique: sort their linear positions and compare neighbours.
-  std::vector<std::int64_t> position(m.row.size());
+  std::vector<std::int64_t> position;
+  detail::assign_checked(position, m.row.size(), std::int64_t{0},
+                         "read_dense_matrix: entry positions");
   for (std::size_t k = 0; k < m.row.size(); ++k) {
     position[k] = m.row[k] * m.cols + m.col[k];
   }
   std::sort(position.begin(), position.end());
   const auto repeat = std::adjacent_find(position.begin(), position.end());
   if (repeat != position.end()) {
-    throw parse_error(path.string(), 0,
+    throw parse_error(std::string(source), 0,
                       detail::concat("entry (", *repeat / m.cols + 1, ", ",
                                      *repeat % m.cols + 1,
                                      ") appears more than once, expected "
@@ -346,13 +352,19 @@ matrix<float> read_dense_matrix(const std::filesystem::path& path) {
     const float v = m.value.empty() ? 1.0f : static_cast<float>(m.value[k]);
     if (!std::isfinite(v)) {
       throw parse_error(
-          path.string(), 0,
+          std::string(source), 0,
           detail::concat("entry (", m.row[k] + 1, ", ", m.col[k] + 1,
                          ") = ", m.value[k], " does not fit a float"));
     }
     out(m.row[k], m.col[k]) = v;
   }
   return out;
+}
+
+matrix<float> read_dense_matrix(const std::filesystem::path& path,
+                                const mtx_options& options) {
+  std::ifstream file = detail::open_input(path);
+  return read_dense_matrix(file, path.string(), options);
 }
 
 }  // namespace gcnops

@@ -2,6 +2,7 @@
 #include "gcnops/operators.hpp"
 
 #include <cmath>
+#include <iterator>
 #include <ostream>
 
 #include "gcnops/error.hpp"
@@ -68,6 +69,11 @@ op_kind parse_op_kind(std::string_view name) {
 
 void validate(const op_config& cfg) {
   constexpr const char* where = "op_config";
+  const auto kind = static_cast<int>(cfg.kind);
+  detail::check_argument(kind >= 0 && kind < std::ssize(all_op_kinds), where,
+                         "kind", kind,
+                         detail::concat("one of ", kOpNames, " (0 to ",
+                                        std::ssize(all_op_kinds) - 1, ")"));
   switch (cfg.kind) {
     case op_kind::rescaled:
       if (cfg.c) {

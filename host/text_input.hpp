@@ -89,6 +89,15 @@ inline std::vector<std::string_view> split_tokens(std::string_view line) {
   return out;
 }
 
+// Steps over one leading '+' (from_chars accepts only '-'), unless a sign
+// follows it: "+-5" must stay malformed rather than read as -5.
+inline void skip_plus_sign(const char*& first, const char* last) {
+  if (last - first >= 2 && first[0] == '+' && first[1] != '-' &&
+      first[1] != '+') {
+    ++first;
+  }
+}
+
 // An integer token within [min, max]; `what` names it in messages.
 inline std::int64_t parse_integer(const line_reader& in, std::string_view token,
                                   std::string_view what, std::int64_t min,
@@ -96,7 +105,7 @@ inline std::int64_t parse_integer(const line_reader& in, std::string_view token,
   std::int64_t value = 0;
   const char* first = token.data();
   const char* last = token.data() + token.size();
-  if (!token.empty() && token.front() == '+') ++first;
+  skip_plus_sign(first, last);
   const auto [end, ec] = std::from_chars(first, last, value);
   if (ec == std::errc::result_out_of_range) {
     throw limit_error(concat(in.source(), ":", in.line(), ": ", what, " ",
@@ -123,7 +132,7 @@ inline double parse_real(const line_reader& in, std::string_view token,
   double value = 0.0;
   const char* first = token.data();
   const char* last = token.data() + token.size();
-  if (!token.empty() && token.front() == '+') ++first;
+  skip_plus_sign(first, last);
   const auto [end, ec] = std::from_chars(first, last, value);
   if ((ec != std::errc() && ec != std::errc::result_out_of_range) ||
       end != last) {

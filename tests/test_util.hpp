@@ -14,19 +14,9 @@
 #include <vector>
 
 #include "gcnops/gcnops.hpp"
+#include "random_matrix.hpp"
 
 namespace gcnops::test {
-
-// Uniform in [-1, 1), reproducible from the seed.
-template <class T>
-matrix<T> random_matrix(std::int64_t rows, std::int64_t cols,
-                        std::uint64_t seed) {
-  matrix<T> m(rows, cols);
-  rng gen(seed);
-  for (T& v : m.values())
-    v = static_cast<T>(2.0 * gen.uniform() - 1.0);
-  return m;
-}
 
 // 9 nodes, undirected, unweighted, uneven degrees, one node (8) without
 // neighbours.

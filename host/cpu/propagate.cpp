@@ -95,22 +95,22 @@ void spmm_rows(const normalized_adjacency& adj, bool transpose,
   const std::int64_t width = x.cols;
 #pragma omp parallel for schedule(dynamic, 64)
   for (std::int64_t i = 0; i < s.num_nodes(); ++i) {
-    // Self-loop term first, then the neighbours in column order.
+    // Self-loop term first, then the neighbours in column order. Each
+    // coefficient a_i w_ij b_j is formed in double and rounded to T once:
+    // the scales alone may lie outside the range of T when the
+    // coefficient does not.
     T* z = out.row(i);
     const T* xi = x.row(i);
-    const T self = static_cast<T>(diag[i] * b[i]);
+    const T self = static_cast<T>(a[i] * diag[i] * b[i]);
     for (std::int64_t f = 0; f < width; ++f)
       z[f] = self * xi[f];
     for (edge_offset k = row_ptr[i]; k < row_ptr[i + 1]; ++k) {
       const node_id j = col[k];
-      const T w = static_cast<T>(s.weight(k) * b[j]);
+      const T w = static_cast<T>(a[i] * s.weight(k) * b[j]);
       const T* xj = x.row(j);
       for (std::int64_t f = 0; f < width; ++f)
         z[f] += w * xj[f];
     }
-    const T ai = static_cast<T>(a[i]);
-    for (std::int64_t f = 0; f < width; ++f)
-      z[f] *= ai;
   }
 }
 
@@ -168,19 +168,38 @@ bool overlaps(const void* a, std::int64_t a_bytes, const void* b,
   return a_bytes > 0 && b_bytes > 0 && pa < pb + b_bytes && pb < pa + a_bytes;
 }
 
+// A view's own shape: non-negative, with rows * cols elements of T that
+// fit std::int64_t bytes, and data unless it is empty.
+template <class T>
+void check_view(const char* where, const char* name, matrix_view<const T> m) {
+  if (m.rows < 0 || m.cols < 0) {
+    throw invalid_argument(detail::concat(where, ": ", name, " is ", m.rows,
+                                          " x ", m.cols,
+                                          ", expected sizes >= 0"));
+  }
+  constexpr std::int64_t max_elements = INT64_MAX / sizeof(T);
+  if (m.cols > 0 && m.rows > max_elements / m.cols) {
+    throw limit_error(detail::concat(where, ": ", name, " is ", m.rows, " x ",
+                                     m.cols,
+                                     ", more elements than fit "
+                                     "std::int64_t bytes"));
+  }
+  if (m.data == nullptr && m.rows * m.cols > 0) {
+    throw invalid_argument(detail::concat(where, ": ", name,
+                                          " has no data for a ", m.rows, " x ",
+                                          m.cols, " matrix"));
+  }
+}
+
 template <class T>
 void check_same_shape(const char* where, const char* name,
                       matrix_view<const T> m, std::int64_t rows,
                       std::int64_t cols) {
+  check_view<T>(where, name, m);
   if (m.rows != rows || m.cols != cols) {
     throw invalid_argument(detail::concat(where, ": ", name, " is ", m.rows,
                                           " x ", m.cols, ", expected ", rows,
                                           " x ", cols));
-  }
-  if (m.data == nullptr && m.rows * m.cols > 0) {
-    throw invalid_argument(detail::concat(where, ": ", name,
-                                          " has no data for a ", rows, " x ",
-                                          cols, " matrix"));
   }
 }
 
@@ -226,9 +245,9 @@ void forward(const normalized_adjacency& a, const op_config& cfg,
   check_same_shape<T>(where, "y", y, n, width);
   check_output<T>(where, "y", y, {x});
 
-  op_state local;
-  op_state& st = state ? *state : local;
-  st = op_state{};
+  // The state is built aside and handed over only on success, so that a
+  // throw (out of memory) leaves the caller's state as it was.
+  op_state st;
   st.kind = cfg.kind;
 
   // Z = A^ X lands in y; every operator then finishes in place.
@@ -297,6 +316,7 @@ void forward(const normalized_adjacency& a, const op_config& cfg,
       break;
     }
   }
+  if (state) *state = std::move(st);
 }
 
 template <class T>
@@ -323,6 +343,16 @@ void backward(const normalized_adjacency& a, const op_config& cfg,
     check_same_shape<T>(where, "x", x, n, width);
     check_same_shape<T>(where, "y", y, n, width);
     check_output<T>(where, "dx", dx, {x, y});
+  }
+  if (cfg.kind == op_kind::energy_col) {
+    const auto w = static_cast<std::size_t>(width);
+    detail::check_argument(
+        st.col_scale.size() == w && st.x_col_norm_sq.size() == w &&
+            st.col_guarded.size() == w,
+        where, "state.col_scale.size()", st.col_scale.size(),
+        detail::concat(width,
+                       " (the width of g): a state from a forward pass of "
+                       "the same width"));
   }
 
   switch (cfg.kind) {
@@ -416,6 +446,7 @@ void backward(const normalized_adjacency& a, const op_config& cfg,
 
 template <class T>
 double energy(matrix_view<const T> x) {
+  check_view<T>("cpu::energy", "x", x);
   return dot<T>(x, x);
 }
 

@@ -19,7 +19,14 @@
 //     needs the transposed structure only when the graph is not symmetric.
 //     It is built once, in the constructor; transposed() then returns it,
 //     and returns structure() itself for symmetric graphs.
-//   - All arrays live in host memory and are immutable. Copies share them.
+//   - Construction refuses what cannot be represented: limit_error for a
+//     degree that overflows a double, a degree so small (subnormal) that
+//     1 / d~ overflows under rw, or a coefficient whose square overflows
+//     (so that ||A^||_F^2 is always finite); invalid_argument for a gamma
+//     that is negative or not finite, or an unknown normalisation. A graph
+//     passed by rvalue is left unchanged when construction throws.
+//   - All arrays live in host memory and are immutable. Copies share them;
+//     a moved-from operator is the operator of the empty graph.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +52,10 @@ class normalized_adjacency {
                                 const adjacency_options& options = {});
   explicit normalized_adjacency(graph&& g,
                                 const adjacency_options& options = {});
+  normalized_adjacency(const normalized_adjacency&) = default;
+  normalized_adjacency& operator=(const normalized_adjacency&) = default;
+  normalized_adjacency(normalized_adjacency&& other) noexcept;
+  normalized_adjacency& operator=(normalized_adjacency&& other) noexcept;
 
   std::int64_t num_nodes() const noexcept { return structure_->num_nodes(); }
   normalization norm() const noexcept { return options_.norm; }

@@ -9,9 +9,11 @@
 //       labels.txt     one integer per node, -1 for unlabelled
 //       train.txt, val.txt, test.txt   0-based node ids, one per line
 //     and checks that they agree: N matching in every file, labels in
-//     [-1, classes), split ids in [0, N), labelled and not repeated. A
-//     missing folder or file throws io_error; a disagreement throws
+//     [-1, INT32_MAX - 1], split ids in [0, N), labelled and not repeated.
+//     A missing folder or file throws io_error; a disagreement throws
 //     parse_error naming the file and line.
+//   - validate() checks the same agreement on a dataset built or changed
+//     in memory, against its num_classes, and throws invalid_argument.
 //   - Generators are deterministic functions of their options (the seed
 //     included) on every platform: they use gcnops' own random streams.
 #pragma once
@@ -50,7 +52,15 @@ dataset load_dataset(const std::filesystem::path& folder,
                      const dataset_options& options = {});
 
 // Divides each row by its sum in place; rows that sum to 0 are left alone.
+// Throws invalid_argument, leaving m unchanged, when a division would
+// overflow a float (a row of large entries that nearly cancel).
 void normalize_rows(matrix<float>& m);
+
+// Throws invalid_argument naming the first disagreement: features with
+// other than N rows or a non-finite value, labels.size() != N, a label
+// outside [-1, num_classes), a split id outside [0, N), unlabelled, or in
+// more than one split. Datasets from load_dataset and make_csbm pass.
+void validate(const dataset& d);
 
 // Contextual stochastic block model: `classes` balanced communities, an
 // undirected edge between two nodes of one class with probability p_intra

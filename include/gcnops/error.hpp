@@ -1,4 +1,5 @@
-// gcnops/error.hpp: the exceptions every public gcnops call may throw.
+// gcnops/error.hpp: the exceptions every public gcnops call may throw, and
+// the host-memory budget that decides when out_of_memory is thrown.
 //
 // Contract
 //   - Every failure reaches the caller as an exception derived from
@@ -11,6 +12,16 @@
 //   - Destructors never throw. An object whose operation threw is still
 //     usable or safely destructible; inputs passed by const reference are
 //     never modified.
+//   - Every array whose size comes from the input (a graph's rows and
+//     edges, a matrix, a count declared in a file) is checked against
+//     host_memory_limit() before it is allocated: a larger one throws
+//     out_of_memory and nothing is allocated. An allocation that passes the
+//     check and still fails also throws out_of_memory, with the size that
+//     was requested, never a bare std::bad_alloc. Small allocations of
+//     bounded size (messages, a line of text) and copies the caller makes
+//     of an existing object (copy construction or assignment of a graph,
+//     a matrix, a dataset) behave like any standard container: they throw
+//     std::bad_alloc.
 #pragma once
 
 #include <cstddef>
@@ -83,6 +94,15 @@ class non_finite_error : public error {
   using error::error;
 };
 
+// The largest host allocation, in bytes, gcnops attempts for data sized by
+// its input. By default the machine's physical memory; set it lower where
+// less is available (a container's memory cap, a fuzzer's RSS limit).
+// set_host_memory_limit(0) restores the default; it returns the previous
+// setting (0 for the default), so that a scope can put it back. The limit
+// is one value for the whole process, safe to read and set from any thread.
+std::size_t host_memory_limit() noexcept;
+std::size_t set_host_memory_limit(std::size_t bytes) noexcept;
+
 namespace detail {
 
 // Streams every argument into one string: concat("n = ", 3) == "n = 3".
@@ -110,8 +130,13 @@ void check_argument(bool ok, std::string_view where, std::string_view name,
 }
 
 // Throws out_of_memory before an allocation of `bytes` bytes for `what`
-// when it cannot succeed: more than the machine's physical memory.
+// when it exceeds host_memory_limit().
 void check_host_allocation(std::size_t bytes, std::string_view what);
+
+// Throws out_of_memory for an allocation of `bytes` bytes for `what` that
+// failed (std::bad_alloc) although it was within the limit.
+[[noreturn]] void throw_allocation_failure(std::size_t bytes,
+                                           std::string_view what);
 
 // Multiplies sizes, throwing limit_error naming `what` on overflow.
 std::size_t checked_bytes(std::size_t count, std::size_t element_size,

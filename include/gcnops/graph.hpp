@@ -16,7 +16,12 @@
 //     normalized_adjacency); drop existing loops with drop_self_loops.
 //   - Building validates everything (ids, sizes, weights) and throws
 //     invalid_argument naming the offending edge; it never keeps a partial
-//     graph. Graphs are immutable values once built.
+//     graph. The memory a build needs is checked against
+//     host_memory_limit() before any of it is allocated (out_of_memory).
+//     Graphs are immutable values once built; a moved-from graph is the
+//     empty graph.
+//   - Accessors taking a node or edge index (degree, weight) do not check
+//     it, like std::vector::operator[].
 #pragma once
 
 #include <cstdint>
@@ -54,19 +59,26 @@ struct graph_options {
 class graph {
  public:
   // The empty graph: zero nodes, zero edges.
-  graph();
+  graph() noexcept = default;
+  graph(const graph&) = default;
+  graph& operator=(const graph&) = default;
+  // The source is left as the empty graph.
+  graph(graph&& other) noexcept;
+  graph& operator=(graph&& other) noexcept;
 
   // Builds the CSR of `edges` under `options`. Throws invalid_argument for
-  // a negative or out-of-range id, mismatched array lengths, or a weight
-  // that is negative or not finite; limit_error when the node count does
-  // not fit node_id.
+  // num_nodes below -1, a negative or out-of-range id, mismatched array
+  // lengths, a weight that is negative or not finite, or parallel edges
+  // whose summed weight (drop_duplicates = false) overflows a double;
+  // limit_error when the node count does not fit node_id; out_of_memory
+  // when the CSR arrays would exceed host_memory_limit().
   static graph from_edges(const edge_list& edges,
                           const graph_options& options = {});
 
   // Adopts CSR arrays after checking every invariant above (sizes, offsets
   // non-decreasing, columns in range and strictly increasing per row,
   // weights finite and >= 0); throws invalid_argument naming the first
-  // violation.
+  // violation, limit_error when num_nodes exceeds max_nodes.
   static graph from_csr(std::int64_t num_nodes,
                         std::vector<edge_offset> row_ptr,
                         std::vector<node_id> col_idx,
@@ -78,7 +90,12 @@ class graph {
   }
 
   // N + 1 offsets; row i occupies [row_ptr()[i], row_ptr()[i + 1]).
-  std::span<const edge_offset> row_ptr() const noexcept { return row_ptr_; }
+  std::span<const edge_offset> row_ptr() const noexcept {
+    // The empty graph stores no offsets; its one offset is this zero.
+    static constexpr edge_offset empty_row_ptr[1] = {0};
+    if (row_ptr_.empty()) return empty_row_ptr;
+    return row_ptr_;
+  }
   std::span<const node_id> col_idx() const noexcept { return col_idx_; }
   // Empty for an unweighted graph, else one weight per stored edge.
   std::span<const double> weights() const noexcept { return weights_; }
@@ -106,7 +123,7 @@ class graph {
   void finish();  // computes symmetric_ and self_loops_
 
   std::int64_t num_nodes_ = 0;
-  std::vector<edge_offset> row_ptr_;
+  std::vector<edge_offset> row_ptr_;  // empty for the empty graph
   std::vector<node_id> col_idx_;
   std::vector<double> weights_;
   bool symmetric_ = true;

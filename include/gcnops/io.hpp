@@ -79,7 +79,11 @@ graph read_graph(const std::filesystem::path& path,
                  const edge_list_options& edge_options = {});
 
 // A dense rows x cols matrix from a Matrix Market coordinate file; entries
-// not listed are zero, a repeated entry is an error.
-matrix<float> read_dense_matrix(const std::filesystem::path& path);
+// not listed are zero, a repeated entry is an error, and every value must
+// fit a float.
+matrix<float> read_dense_matrix(const std::filesystem::path& path,
+                                const mtx_options& options = {});
+matrix<float> read_dense_matrix(std::istream& in, std::string_view source,
+                                const mtx_options& options = {});
 
 }  // namespace gcnops

@@ -6,15 +6,22 @@
 //   - matrix_view<T> is a pointer and a shape, nothing more; it never owns.
 //     Views into device memory use the same type; every function documents
 //     which memory space its views must point to.
-//   - Sizes are std::int64_t. Constructing a matrix whose byte size overflows
-//     std::size_t throws limit_error; one larger than physical memory throws
-//     out_of_memory; neither allocates first.
+//   - Sizes are std::int64_t. Constructing a matrix with a negative size
+//     throws invalid_argument; one whose element count rows * cols does not
+//     fit std::int64_t, or whose byte size overflows std::size_t, throws
+//     limit_error; one larger than host_memory_limit() throws out_of_memory;
+//     none of them allocates first. An allocation that fails anyway throws
+//     out_of_memory with the requested size.
+//   - A moved-from matrix is 0 x 0.
 #pragma once
 
 #include <cstdint>
+#include <limits>
+#include <new>
 #include <span>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "gcnops/error.hpp"
@@ -46,14 +53,41 @@ class matrix {
   // rows x cols elements, all equal to `fill`.
   matrix(std::int64_t rows, std::int64_t cols, T fill = T{})
       : rows_(rows), cols_(cols) {
+    // 1. Sizes: non-negative, an element count that fits std::int64_t and
+    // a byte count within the host memory limit.
     detail::check_argument(rows >= 0, "matrix", "rows", rows, ">= 0");
     detail::check_argument(cols >= 0, "matrix", "cols", cols, ">= 0");
+    if (cols > 0 && rows > std::numeric_limits<std::int64_t>::max() / cols) {
+      throw limit_error(detail::concat("matrix: ", rows, " x ", cols,
+                                       " elements do not fit std::int64_t"));
+    }
     const std::size_t bytes = detail::checked_bytes(
-        detail::checked_bytes(static_cast<std::size_t>(rows),
-                              static_cast<std::size_t>(cols), "matrix"),
-        sizeof(T), "matrix");
-    detail::check_host_allocation(bytes, "matrix");
-    data_.assign(static_cast<std::size_t>(rows * cols), fill);
+        static_cast<std::size_t>(rows * cols), sizeof(T), "matrix");
+    detail::check_host_allocation(bytes,
+                                  detail::concat("matrix ", rows, " x ", cols));
+
+    // 2. The elements.
+    try {
+      data_.assign(static_cast<std::size_t>(rows * cols), fill);
+    } catch (const std::bad_alloc&) {
+      detail::throw_allocation_failure(
+          bytes, detail::concat("matrix ", rows, " x ", cols));
+    }
+  }
+
+  matrix(const matrix&) = default;
+  matrix& operator=(const matrix&) = default;
+  matrix(matrix&& other) noexcept
+      : rows_(std::exchange(other.rows_, 0)),
+        cols_(std::exchange(other.cols_, 0)),
+        data_(std::move(other.data_)) {}
+  matrix& operator=(matrix&& other) noexcept {
+    if (this == &other) return *this;
+    rows_ = std::exchange(other.rows_, 0);
+    cols_ = std::exchange(other.cols_, 0);
+    data_ = std::move(other.data_);
+    other.data_.clear();
+    return *this;
   }
 
   std::int64_t rows() const noexcept { return rows_; }

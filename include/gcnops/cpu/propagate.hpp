@@ -9,13 +9,22 @@
 //   - Every view points to host memory, row-major, N x F (N =
 //     a.num_nodes()). Outputs are overwritten, never accumulated, and must
 //     not overlap any input; violations throw invalid_argument before any
-//     work is done.
+//     work is done, as do negative sizes, a null pointer for a non-empty
+//     view, an unknown operator kind or a parameter out of its range
+//     (validate); a view whose byte size overflows std::int64_t throws
+//     limit_error.
+//   - Inputs are not checked for NaN or Inf: IEEE arithmetic carries them
+//     to the outputs.
+//   - When forward() throws, *state is left as it was; the content of an
+//     output that was being written is unspecified.
 //   - Global reductions (norms, column means, <G, Y>) accumulate in double
 //     over fixed blocks of rows and combine the blocks in order, so results
 //     are bitwise reproducible whatever the number of threads.
 //   - backward() needs what forward() left in op_state and, for energy,
 //     energy_col and pairnorm, the forward input X and output Y (the
-//     operator's Z is recovered from Y rather than stored).
+//     operator's Z is recovered from Y rather than stored). A state of
+//     another operator, or of energy_col at another width, throws
+//     invalid_argument.
 #pragma once
 
 #include <cstdint>
