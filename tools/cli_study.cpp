@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <numeric>
 #include <sstream>
 #include <thread>
 
@@ -224,6 +225,13 @@ void run_study(const study_args& a) {
                static_cast<long long>(flags.epochs),
                static_cast<long long>(workers), on_gpu ? "the GPU" : "the CPU");
 
+  // Deepest runs first, so that the last runs to finish are short ones.
+  std::vector<std::size_t> order(jobs.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](auto x, auto y) {
+    return jobs[x].depth > jobs[y].depth;
+  });
+
   std::vector<run_result> results(jobs.size());
   std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> done{0};
@@ -232,7 +240,8 @@ void run_study(const study_args& a) {
   const auto start = std::chrono::steady_clock::now();
   auto worker = [&] {
     if (!on_gpu) omp_set_num_threads(1);
-    for (std::size_t k = next++; k < jobs.size(); k = next++) {
+    for (std::size_t n = next++; n < jobs.size(); n = next++) {
+      const std::size_t k = order[n];
       try {
         const job& j = jobs[k];
         model_config cfg = base;
