@@ -20,7 +20,8 @@ The model, identical on both sides
       H_l = relu(P(dropout(H_{l-1}) W_l) + b_l)      (no relu on layer L)
   with dropout 0.5 on every layer's input (the features too). Mean cross
   entropy over the training nodes; Adam, lr 0.01, L2 weight decay 5e-4
-  added to the gradient of every parameter; glorot weights, zero biases.
+  added to the gradient of the first layer's weight and bias (gcnops'
+  default, as in Kipf & Welling); glorot weights, zero biases.
   One epoch is a training step and an evaluation of every split without
   dropout; the test accuracy reported is the one at the best validation
   epoch.
@@ -291,8 +292,12 @@ def run_pyg(torch, pyg_nn, tensors, data, args, config, depth):
     widths = [data["width"]] + [args.hidden] * (depth - 1) + [data["classes"]]
     model = make_model(torch, pyg_nn, widths, CONFIGS[config][1],
                        tensors["c"], config == "residual").cuda()
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.01,
-                                 weight_decay=5e-4)
+    first = [model.convs[0].lin.weight, model.biases[0]]
+    rest = [p for p in model.parameters()
+            if all(p is not q for q in first)]
+    optimizer = torch.optim.Adam([{"params": first, "weight_decay": 5e-4},
+                                  {"params": rest, "weight_decay": 0.0}],
+                                 lr=0.01)
     x, y = tensors["x"], tensors["y"]
     graph = (tensors["edge_index"], tensors["edge_weight"])
     train, val, test = tensors["splits"]
