@@ -35,6 +35,8 @@
 #include <span>
 #include <vector>
 
+#include "gcnops/adjacency.hpp"
+#include "gcnops/graph.hpp"
 #include "gcnops/operators.hpp"
 #include "gcnops/random.hpp"  // GCNOPS_HOST_DEVICE
 
@@ -82,6 +84,23 @@ struct graph_prep_input {
   std::int64_t long_row_edges = 512;
   std::int64_t tile_edges = 256;
 };
+
+// The input for a host graph under an adjacency's options.
+inline graph_prep_input prep_input(const graph& g, const adjacency_options& a,
+                                   std::int64_t long_row_edges,
+                                   std::int64_t tile_edges) {
+  graph_prep_input in;
+  in.n = g.num_nodes();
+  in.row_ptr = g.row_ptr();
+  in.col = g.col_idx();
+  in.weight = g.weights();
+  in.symmetric = g.symmetric();
+  in.norm = a.norm;
+  in.self_loop = a.self_loop;
+  in.long_row_edges = long_row_edges;
+  in.tile_edges = tile_edges;
+  return in;
+}
 
 namespace prep {
 

@@ -21,16 +21,8 @@ std::vector<T> host(const kernels::dvec<T>& v) {
 kernels::prepared_graph prepare(const graph& g, normalization norm,
                                 double gamma, std::int64_t long_edges = 512,
                                 std::int64_t tile = 256) {
-  kernels::graph_prep_input in;
-  in.n = g.num_nodes();
-  in.row_ptr = g.row_ptr();
-  in.col = g.col_idx();
-  in.weight = g.weights();
-  in.symmetric = g.symmetric();
-  in.norm = norm;
-  in.self_loop = gamma;
-  in.long_row_edges = long_edges;
-  in.tile_edges = tile;
+  const kernels::graph_prep_input in = kernels::prep_input(
+      g, {.norm = norm, .self_loop = gamma}, long_edges, tile);
   return kernels::prepare_graph(thrust::device, in);
 }
 

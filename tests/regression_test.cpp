@@ -69,6 +69,10 @@ std::vector<replay_case> files_under(const fs::path& root) {
   return out;
 }
 
+void PrintTo(const replay_case& c, std::ostream* out) {
+  *out << c.target << ": " << c.file.filename().string();
+}
+
 class Replay : public ::testing::TestWithParam<replay_case> {};
 
 TEST_P(Replay, DriverFindsNothingWrong) {

@@ -120,16 +120,8 @@ device_graph::device_graph(const graph& g, const adjacency_options& options,
                                total_bytes, " bytes are free on the device"));
   }
 
-  kernels::graph_prep_input in;
-  in.n = g.num_nodes();
-  in.row_ptr = g.row_ptr();
-  in.col = g.col_idx();
-  in.weight = g.weights();
-  in.symmetric = g.symmetric();
-  in.norm = options.norm;
-  in.self_loop = options.self_loop;
-  in.long_row_edges = device_options.long_row_edges;
-  in.tile_edges = device_options.tile_edges;
+  const kernels::graph_prep_input in = kernels::prep_input(
+      g, options, device_options.long_row_edges, device_options.tile_edges);
   try {
     data_->prep = kernels::prepare_graph(thrust::cuda::par, in);
     GCNOPS_CUDA_CHECK(cudaDeviceSynchronize(), where, ": ", n, " nodes, ", e,

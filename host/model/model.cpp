@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <ostream>
 
 #include "compute.hpp"
 #include "gcnops/cuda/runtime.hpp"
@@ -238,6 +239,16 @@ std::string_view to_string(backend_choice b) {
   }
   return "auto";
 }
+std::ostream& operator<<(std::ostream& out, init_scheme s) {
+  return out << to_string(s);
+}
+std::ostream& operator<<(std::ostream& out, skip_kind s) {
+  return out << to_string(s);
+}
+std::ostream& operator<<(std::ostream& out, backend_choice b) {
+  return out << to_string(b);
+}
+
 init_scheme parse_init_scheme(std::string_view name) {
   return parse_name(name,
                     std::array{init_scheme::glorot, init_scheme::orthogonal},

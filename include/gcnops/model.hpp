@@ -40,6 +40,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <vector>
@@ -62,6 +63,9 @@ std::string_view to_string(backend_choice b);
 init_scheme parse_init_scheme(std::string_view name);
 skip_kind parse_skip_kind(std::string_view name);
 backend_choice parse_backend_choice(std::string_view name);
+std::ostream& operator<<(std::ostream& out, init_scheme s);
+std::ostream& operator<<(std::ostream& out, skip_kind s);
+std::ostream& operator<<(std::ostream& out, backend_choice b);
 
 struct model_config {
   std::int64_t layers = 2;   // >= 1 (>= 3 with skip::initial)
