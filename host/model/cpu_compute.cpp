@@ -220,23 +220,27 @@ class cpu_compute final : public compute<T> {
       copy(in, out);
       return;
     }
-    // Four elements per hash; multiplying by the mask keeps the loop free
-    // of unpredictable branches.
+    // Four elements per hash. Whole groups take a branch-free unrolled
+    // path; only the last group of an odd-sized tensor takes the tail.
     const T keep_scale = static_cast<T>(1.0 / (1.0 - key.p));
     const std::uint64_t skey = stream_key(key.seed, key.stream);
     const std::uint32_t threshold = dropout_threshold(key.p);
     const std::int64_t count = in.size();
-    const std::int64_t groups = (count + 3) / 4;
+    const std::int64_t whole = count / 4;
 #pragma omp parallel for schedule(static)
-    for (std::int64_t q = 0; q < groups; ++q) {
+    for (std::int64_t q = 0; q < whole; ++q) {
       const std::uint64_t bits =
           keyed_bits(skey, static_cast<std::uint64_t>(q));
-      const std::int64_t end = std::min(count, 4 * q + 4);
-      for (std::int64_t k = 4 * q; k < end; ++k) {
+      const T* src = in.data + 4 * q;
+      T* dst = out.data + 4 * q;
+      for (int e = 0; e < 4; ++e) {
         const auto draw =
-            static_cast<std::uint32_t>((bits >> (16 * (k & 3))) & 0xffffu);
-        out.data[k] = in.data[k] * (draw >= threshold ? keep_scale : T(0));
+            static_cast<std::uint32_t>((bits >> (16 * e)) & 0xffffu);
+        dst[e] = src[e] * (draw >= threshold ? keep_scale : T(0));
       }
+    }
+    for (std::int64_t k = 4 * whole; k < count; ++k) {
+      out.data[k] = in.data[k] * (kept(threshold, skey, k) ? keep_scale : T(0));
     }
   }
 
@@ -264,30 +268,17 @@ class cpu_compute final : public compute<T> {
 
   void bias_activation(tensor<const T> u, const T* bias, activation act,
                        const T* residual, tensor<T> out) override {
-#pragma omp parallel for schedule(static)
-    for (std::int64_t i = 0; i < u.rows; ++i) {
-      const T* ui = u.row(i);
-      T* oi = out.row(i);
-      const T* ri = residual ? residual + i * u.cols : nullptr;
-      for (std::int64_t c = 0; c < u.cols; ++c) {
-        const T v = activate(act, ui[c] + (bias ? bias[c] : T(0)));
-        oi[c] = ri ? v + ri[c] : v;
-      }
-    }
+    with_activation(act, [&]<activation A>() {
+      bias_activation_rows<A>(u, bias, residual, out);
+    });
   }
 
   void bias_activation_backward(tensor<const T> d_out, tensor<const T> u,
                                 const T* bias, activation act, tensor<T> du,
                                 T* d_bias) override {
-#pragma omp parallel for schedule(static)
-    for (std::int64_t i = 0; i < u.rows; ++i) {
-      const T* di = d_out.row(i);
-      const T* ui = u.row(i);
-      T* gi = du.row(i);
-      for (std::int64_t c = 0; c < u.cols; ++c) {
-        gi[c] = di[c] * activate_grad(act, ui[c] + (bias ? bias[c] : T(0)));
-      }
-    }
+    with_activation(act, [&]<activation A>() {
+      bias_activation_backward_rows<A>(d_out, u, bias, du);
+    });
     if (d_bias) column_sums(du, d_bias);
   }
 
@@ -374,6 +365,58 @@ class cpu_compute final : public compute<T> {
   static bool kept(std::uint32_t threshold, std::uint64_t skey,
                    std::int64_t k) {
     return dropout_keeps(skey, static_cast<std::uint64_t>(k), threshold);
+  }
+
+  // Calls f.template operator()<A>() with the activation as a constant, so
+  // that the element loops below carry no switch and vectorise.
+  template <class F>
+  static void with_activation(activation act, F&& f) {
+    switch (act) {
+      case activation::relu:
+        f.template operator()<activation::relu>();
+        return;
+      case activation::tanh:
+        f.template operator()<activation::tanh>();
+        return;
+      case activation::identity:
+        f.template operator()<activation::identity>();
+        return;
+    }
+  }
+
+  // out = act(u + bias) (+ residual), row by row.
+  template <activation A>
+  static void bias_activation_rows(tensor<const T> u, const T* bias,
+                                   const T* residual, tensor<T> out) {
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < u.rows; ++i) {
+      const T* ui = u.row(i);
+      T* oi = out.row(i);
+      // out may alias u or residual: each element is read before written.
+      if (residual) {
+        const T* ri = residual + i * u.cols;
+        for (std::int64_t c = 0; c < u.cols; ++c)
+          oi[c] = activate<A>(ui[c] + (bias ? bias[c] : T(0))) + ri[c];
+      } else {
+        for (std::int64_t c = 0; c < u.cols; ++c)
+          oi[c] = activate<A>(ui[c] + (bias ? bias[c] : T(0)));
+      }
+    }
+  }
+
+  // du = d_out * act'(u + bias), row by row.
+  template <activation A>
+  static void bias_activation_backward_rows(tensor<const T> d_out,
+                                            tensor<const T> u, const T* bias,
+                                            tensor<T> du) {
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < u.rows; ++i) {
+      const T* di = d_out.row(i);
+      const T* ui = u.row(i);
+      T* gi = du.row(i);
+      for (std::int64_t c = 0; c < u.cols; ++c)
+        gi[c] = di[c] * activate_grad<A>(ui[c] + (bias ? bias[c] : T(0)));
+    }
   }
 
   // Column sums of m in row order, into out[0 .. cols).
