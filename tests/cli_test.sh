@@ -46,6 +46,12 @@ expect 0 'test accuracy' -- "$gcnops" train --synthetic csbm --epochs 5 \
 expect 0 '"test_accuracy"' -- cat "$scratch/r.json"
 expect 0 '^step,layer,h,grad_h,grad_w' -- head -1 "$scratch/e.csv"
 expect 0 'Usage' -- "$gcnops" train --help
+# A small study: the table, and energy.csv complete on disk before the
+# plot reads it (2 configurations x 2 seeds x (2 + 3) layers = 20 rows).
+expect 0 'plot: (.*energy[.]png|no Python)' -- "$gcnops" study --synthetic csbm --depths 2,3 \
+  --seeds 2 --epochs 5 --configs plain,energy --out "$scratch/s"
+expect 0 '^21 ' -- wc -l "$scratch/s/energy.csv"
+expect 0 '^plain,3,2,' -- grep '^plain,3' "$scratch/s/study.csv"
 
 # Bad input: one line naming the problem, non-zero exit.
 expect fail 'no such dataset folder' -- "$gcnops" train --data "$scratch/none"

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <numeric>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include "cli_commands.hpp"
@@ -389,6 +390,13 @@ void run_study(const study_args& a) {
                                  {"config", to_json(base, opt)},
                                  {"table", table}};
   std::ofstream(fs::path(a.out) / "study.json") << report.dump(2) << '\n';
+  // The plot below reads energy.csv: it must be complete on disk first.
+  csv.close();
+  energy.close();
+  if (!csv || !energy) {
+    throw std::runtime_error("gcnops study: could not write " +
+                             csv_path.string() + " or " + energy_path.string());
+  }
   std::printf("\nwrote %s, %s, %s\n", csv_path.c_str(),
               (fs::path(a.out) / "study.json").c_str(), energy_path.c_str());
 
@@ -399,13 +407,18 @@ void run_study(const study_args& a) {
                                energy_path.string() + "\" \"" + png.string() +
                                "\"";
   const std::string py = python_with_matplotlib();
-  if (!py.empty() && std::system((py + " " + plot_cmd).c_str()) == 0) {
-    std::printf("plot: %s\n", png.c_str());
-  } else {
+  if (py.empty()) {
     std::printf(
         "plot: no Python with matplotlib found; install it (for "
         "example `pip install matplotlib`) and run\n  python3 %s\n",
         plot_cmd.c_str());
+  } else if (std::system((py + " " + plot_cmd).c_str()) == 0) {
+    std::printf("plot: %s\n", png.c_str());
+  } else {
+    std::printf(
+        "plot: failed (its error is above); the command was\n"
+        "  %s %s\n",
+        py.c_str(), plot_cmd.c_str());
   }
 }
 
