@@ -379,9 +379,9 @@ class cpu_compute final : public compute<T> {
         f.template operator()<activation::tanh>();
         return;
       case activation::identity:
-        f.template operator()<activation::identity>();
-        return;
+        break;
     }
+    f.template operator()<activation::identity>();
   }
 
   // out = act(u + bias) (+ residual), row by row.
