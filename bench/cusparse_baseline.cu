@@ -153,16 +153,18 @@ unsigned blocks_for(std::int64_t count) {
 }  // namespace
 
 explicit_csr::explicit_csr(const normalized_adjacency& a, bool transpose) {
-  // 1. Coefficients of A^ row by row, the diagonal merged in order.
-  const graph& s = a.structure();
+  // Coefficients row by row, the diagonal merged in order. Entry (i, j) of
+  // A^ is r_i w_ij c_j; its transpose walks the adjacency's transposed
+  // structure (w_ji at (i, j)) with the two scales swapped.
+  const graph& s = transpose ? a.transposed() : a.structure();
+  const auto r = transpose ? a.col_scale() : a.row_scale();
+  const auto c = transpose ? a.row_scale() : a.col_scale();
   const std::int64_t n = a.num_nodes();
   std::vector<std::int32_t> rp(static_cast<std::size_t>(n) + 1, 0);
   std::vector<std::int32_t> col;
   std::vector<float> val;
   col.reserve(static_cast<std::size_t>(s.num_edges() + n));
   val.reserve(static_cast<std::size_t>(s.num_edges() + n));
-  const auto r = a.row_scale();
-  const auto c = a.col_scale();
   for (std::int64_t i = 0; i < n; ++i) {
     bool diag_done = false;
     auto put_diag = [&] {
@@ -180,29 +182,7 @@ explicit_csr::explicit_csr(const normalized_adjacency& a, bool transpose) {
     rp[i + 1] = static_cast<std::int32_t>(col.size());
   }
 
-  // 2. The transpose, when asked, by counting columns.
-  if (transpose) {
-    std::vector<std::int32_t> trp(static_cast<std::size_t>(n) + 1, 0);
-    for (auto j : col)
-      ++trp[j + 1];
-    for (std::int64_t i = 0; i < n; ++i)
-      trp[i + 1] += trp[i];
-    std::vector<std::int32_t> tcol(col.size());
-    std::vector<float> tval(val.size());
-    std::vector<std::int32_t> cursor(trp.begin(), trp.end() - 1);
-    for (std::int64_t i = 0; i < n; ++i) {
-      for (auto k = rp[i]; k < rp[i + 1]; ++k) {
-        const auto at = cursor[col[k]]++;
-        tcol[at] = static_cast<std::int32_t>(i);
-        tval[at] = val[k];
-      }
-    }
-    rp = std::move(trp);
-    col = std::move(tcol);
-    val = std::move(tval);
-  }
-
-  // 3. Upload and describe.
+  // Upload and describe.
   rows_ = n;
   nnz_ = static_cast<std::int64_t>(col.size());
   row_ptr_ = cuda::device_buffer<std::int32_t>(rp.size(), "baseline row_ptr");

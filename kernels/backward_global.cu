@@ -16,7 +16,7 @@ namespace gcnops::kernels {
 
 cudaError_t backward_stats(const row_layout& layout, std::int64_t rows,
                            const backward_stats_args& args, cudaStream_t s) {
-  return dispatch_activation(args.act, [&]<activation A>() {
+  return with_activation(args.act, [&]<activation A>() {
     return dispatch_shape(layout, [&]<int kVec, int kAcc>() {
       const load_gradient<A> load{args.d_out, args.y, args.bias, layout.width};
       const epilogue_backward_stats epi{args.y, layout.width};
@@ -28,7 +28,7 @@ cudaError_t backward_stats(const row_layout& layout, std::int64_t rows,
 
 cudaError_t backward_global(const csr_direction& g, const row_layout& layout,
                             const backward_global_args& args, cudaStream_t s) {
-  return dispatch_activation(args.act, [&]<activation A>() {
+  return with_activation(args.act, [&]<activation A>() {
     return dispatch_shape(layout, [&]<int kVec, int kAcc>() {
       const load_affine<A> load{
           load_gradient<A>{args.d_out, args.y, args.bias, layout.width}, args.p,

@@ -11,7 +11,7 @@ namespace gcnops::kernels {
 
 cudaError_t backward_local(const csr_direction& g, const row_layout& layout,
                            const backward_local_args& args, cudaStream_t s) {
-  return dispatch_activation(args.act, [&]<activation A>() {
+  return with_activation(args.act, [&]<activation A>() {
     return dispatch_shape(layout, [&]<int kVec, int kAcc>() {
       const load_gradient<A> load{args.d_out, args.y, args.bias, layout.width};
       if (args.bias_partials) {

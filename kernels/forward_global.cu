@@ -25,7 +25,7 @@ cudaError_t forward_gather(const csr_direction& g, const row_layout& layout,
 
 cudaError_t forward_apply(const row_layout& layout, std::int64_t rows,
                           const forward_apply_args& args, cudaStream_t s) {
-  return dispatch_activation(args.act, [&]<activation A>() {
+  return with_activation(args.act, [&]<activation A>() {
     return dispatch_shape(layout, [&]<int kVec, int kAcc>() {
       const load_matrix load{args.y, layout.width};
       if (args.energy_partials) {

@@ -11,7 +11,7 @@ namespace gcnops::kernels {
 
 cudaError_t forward_local(const csr_direction& g, const row_layout& layout,
                           const forward_local_args& args, cudaStream_t s) {
-  return dispatch_activation(args.act, [&]<activation A>() {
+  return with_activation(args.act, [&]<activation A>() {
     return dispatch_shape(layout, [&]<int kVec, int kAcc>() {
       const load_matrix load{args.x, layout.width};
       if (args.energy_partials) {

@@ -194,22 +194,6 @@ __global__ void count_non_finite_kernel(const float* x, std::int64_t n,
   if (local) atomicAdd(count, local);
 }
 
-template <class Fn>
-cudaError_t dispatch(activation act, Fn&& fn) {
-  switch (act) {
-    case activation::relu:
-      fn.template operator()<activation::relu>();
-      break;
-    case activation::tanh:
-      fn.template operator()<activation::tanh>();
-      break;
-    case activation::identity:
-      fn.template operator()<activation::identity>();
-      break;
-  }
-  return cudaGetLastError();
-}
-
 }  // namespace
 
 cudaError_t dropout(const float* in, float* out, std::int64_t count, double p,
@@ -226,10 +210,11 @@ cudaError_t bias_activation(const float* u, const float* bias, activation act,
                             std::int64_t rows, int width, cudaStream_t s) {
   const std::int64_t n = rows * width;
   if (n == 0) return cudaSuccess;
-  return dispatch(act, [&]<activation A>() {
+  with_activation(act, [&]<activation A>() {
     bias_activation_kernel<A>
         <<<blocks_for(n), kThreads, 0, s>>>(u, bias, residual, out, n, width);
   });
+  return cudaGetLastError();
 }
 
 cudaError_t bias_activation_backward(const float* d_out, const float* u,
@@ -238,10 +223,11 @@ cudaError_t bias_activation_backward(const float* d_out, const float* u,
                                      cudaStream_t s) {
   const std::int64_t n = rows * width;
   if (n == 0) return cudaSuccess;
-  return dispatch(act, [&]<activation A>() {
+  with_activation(act, [&]<activation A>() {
     bias_activation_backward_kernel<A>
         <<<blocks_for(n), kThreads, 0, s>>>(d_out, u, bias, du, n, width);
   });
+  return cudaGetLastError();
 }
 
 cudaError_t column_sums(const float* x, std::int64_t rows, int width,

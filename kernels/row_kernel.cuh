@@ -389,20 +389,6 @@ cudaError_t dispatch_shape(const row_layout& layout, Fn&& fn) {
                          : fn.template operator()<1, 1>();
 }
 
-// Calls fn.template operator()<A>() for a runtime activation.
-template <class Fn>
-cudaError_t dispatch_activation(activation act, Fn&& fn) {
-  switch (act) {
-    case activation::relu:
-      return fn.template operator()<activation::relu>();
-    case activation::tanh:
-      return fn.template operator()<activation::tanh>();
-    case activation::identity:
-      break;
-  }
-  return fn.template operator()<activation::identity>();
-}
-
 // Loads -------------------------------------------------------------------
 
 // A row-major matrix.

@@ -130,6 +130,8 @@ class cpu_compute final : public compute<T> {
     n_ = x.rows();
     f_ = x.cols();
     rows_.assign(1, 0);
+    cols_.clear();
+    vals_.clear();
     for (std::int64_t i = 0; i < n_; ++i) {
       for (std::int64_t j = 0; j < f_; ++j) {
         if (x(i, j) != 0.0f) {
@@ -176,42 +178,12 @@ class cpu_compute final : public compute<T> {
 
   void features_times(const dropout_key& key, tensor<const T> w,
                       tensor<T> out) override {
-    const T keep_scale = static_cast<T>(1.0 / (1.0 - key.p));
-    const std::uint64_t skey = stream_key(key.seed, key.stream);
-    const std::uint32_t threshold = dropout_threshold(key.p);
-#pragma omp parallel for schedule(dynamic, 64)
-    for (std::int64_t i = 0; i < n_; ++i) {
-      T* o = out.row(i);
-      std::fill(o, o + out.cols, T(0));
-      for (auto k = rows_[i]; k < rows_[i + 1]; ++k) {
-        const std::int64_t j = cols_[k];
-        if (!kept(threshold, skey, i * f_ + j)) continue;
-        const T v = vals_[k] * keep_scale;
-        const T* wj = w.row(j);
-        for (std::int64_t c = 0; c < out.cols; ++c)
-          o[c] += v * wj[c];
-      }
-    }
+    sparse_times(key, false, w, out);
   }
 
   void features_transpose_times(const dropout_key& key, tensor<const T> d,
                                 tensor<T> dw) override {
-    const T keep_scale = static_cast<T>(1.0 / (1.0 - key.p));
-    const std::uint64_t skey = stream_key(key.seed, key.stream);
-    const std::uint32_t threshold = dropout_threshold(key.p);
-#pragma omp parallel for schedule(dynamic, 16)
-    for (std::int64_t j = 0; j < f_; ++j) {
-      T* o = dw.row(j);
-      std::fill(o, o + dw.cols, T(0));
-      for (auto k = t_rows_[j]; k < t_rows_[j + 1]; ++k) {
-        const std::int64_t i = t_cols_[k];
-        if (!kept(threshold, skey, i * f_ + j)) continue;
-        const T v = t_vals_[k] * keep_scale;
-        const T* di = d.row(i);
-        for (std::int64_t c = 0; c < dw.cols; ++c)
-          o[c] += v * di[c];
-      }
-    }
+    sparse_times(key, true, d, dw);
   }
 
   void dropout(const dropout_key& key, tensor<const T> in,
@@ -367,21 +339,35 @@ class cpu_compute final : public compute<T> {
     return dropout_keeps(skey, static_cast<std::uint64_t>(k), threshold);
   }
 
-  // Calls f.template operator()<A>() with the activation as a constant, so
-  // that the element loops below carry no switch and vectorise.
-  template <class F>
-  static void with_activation(activation act, F&& f) {
-    switch (act) {
-      case activation::relu:
-        f.template operator()<activation::relu>();
-        return;
-      case activation::tanh:
-        f.template operator()<activation::tanh>();
-        return;
-      case activation::identity:
-        break;
+  // out = drop(S) in, with S the features X (rows_, cols_, vals_) or, when
+  // `transposed`, X^T (t_rows_, ...). Element (r, c) of S is element
+  // (r, c) of X, or (c, r) for X^T, in the dropout stream, so both products
+  // see the same mask.
+  void sparse_times(const dropout_key& key, bool transposed, tensor<const T> in,
+                    tensor<T> out) const {
+    const std::vector<std::int64_t>& rows = transposed ? t_rows_ : rows_;
+    const std::vector<std::int32_t>& cols = transposed ? t_cols_ : cols_;
+    const std::vector<T>& vals = transposed ? t_vals_ : vals_;
+    const T keep_scale = static_cast<T>(1.0 / (1.0 - key.p));
+    const std::uint64_t skey = stream_key(key.seed, key.stream);
+    const std::uint32_t threshold = dropout_threshold(key.p);
+    const auto count = static_cast<std::int64_t>(rows.size()) - 1;
+    // X's rows are short and many, X^T's long and few.
+    const int chunk = transposed ? 16 : 64;
+#pragma omp parallel for schedule(dynamic, chunk)
+    for (std::int64_t r = 0; r < count; ++r) {
+      T* o = out.row(r);
+      std::fill(o, o + out.cols, T(0));
+      for (auto k = rows[r]; k < rows[r + 1]; ++k) {
+        const std::int64_t c = cols[k];
+        const std::int64_t element = transposed ? c * f_ + r : r * f_ + c;
+        if (!kept(threshold, skey, element)) continue;
+        const T v = vals[k] * keep_scale;
+        const T* in_c = in.row(c);
+        for (std::int64_t j = 0; j < out.cols; ++j)
+          o[j] += v * in_c[j];
+      }
     }
-    f.template operator()<activation::identity>();
   }
 
   // out = act(u + bias) (+ residual), row by row.

@@ -50,6 +50,23 @@ GCNOPS_HOST_DEVICE inline T activate_grad(T u) {
   }
 }
 
+// Calls fn.template operator()<A>() with the run-time activation as a
+// compile-time constant, so that element loops and kernels are specialised
+// for it; returns what fn returns. A value outside the enum runs as
+// identity, as activate(a, u) does. Host code only.
+template <class Fn>
+inline decltype(auto) with_activation(activation act, Fn&& fn) {
+  switch (act) {
+    case activation::relu:
+      return fn.template operator()<activation::relu>();
+    case activation::tanh:
+      return fn.template operator()<activation::tanh>();
+    case activation::identity:
+      break;
+  }
+  return fn.template operator()<activation::identity>();
+}
+
 // The same with the activation chosen at run time.
 template <class T>
 GCNOPS_HOST_DEVICE inline T activate(activation a, T u) {
