@@ -9,6 +9,7 @@
 
 #include <deque>
 #include <map>
+#include <optional>
 
 #include "../../kernels/model_launch.hpp"
 #include "../model/compute.hpp"
@@ -76,13 +77,17 @@ class cuda_compute final : public compute<float> {
   }
 
   std::size_t bytes() const override {
-    std::size_t total = features_.bytes() + dropped_.bytes() +
-                        labels_.bytes() + train_.bytes() + terms_.bytes() +
-                        pred_.bytes() + partials_.bytes() + probes_.bytes();
-    for (const auto& b : storage_) total += b.bytes();
-    for (const auto& [shape, b] : scratch_) total += b.bytes();
-    for (const auto& [w, p] : plans_) total += p.workspace_bytes();
-    for (const auto& [w, p] : sym_plans_) total += p.workspace_bytes();
+    std::size_t total = features_.bytes() + dropped_.bytes() + labels_.bytes() +
+                        train_.bytes() + terms_.bytes() + pred_.bytes() +
+                        partials_.bytes() + probes_.bytes();
+    for (const auto& b : storage_)
+      total += b.bytes();
+    for (const auto& [shape, b] : scratch_)
+      total += b.bytes();
+    for (const auto& [w, p] : plans_)
+      total += p.workspace_bytes();
+    for (const auto& [w, p] : sym_plans_)
+      total += p.workspace_bytes();
     if (graph_) total += graph_->device_bytes();
     if (sym_graph_) total += sym_graph_->device_bytes();
     return total;
@@ -124,6 +129,7 @@ class cuda_compute final : public compute<float> {
                                     "dropped features");
     feature_rows_ = x.rows();
     feature_cols_ = x.cols();
+    dropped_key_.reset();
   }
 
   void set_labels(std::span<const std::int32_t> labels,
@@ -330,7 +336,12 @@ class cuda_compute final : public compute<float> {
     const tensor<const float> x{features_.data(), feature_rows_, feature_cols_};
     if (key.p == 0.0) return x;
     tensor<float> out{dropped_.data(), feature_rows_, feature_cols_};
-    dropout(key, x, out);
+    // The backward pass of a step asks for the forward's mask again: the
+    // N x F pass over X runs once per key.
+    if (dropped_key_ != key) {
+      dropout(key, x, out);
+      dropped_key_ = key;
+    }
     return out;
   }
 
@@ -380,6 +391,7 @@ class cuda_compute final : public compute<float> {
   device_buffer<float> dropped_;
   std::int64_t feature_rows_ = 0;
   std::int64_t feature_cols_ = 0;
+  std::optional<dropout_key> dropped_key_;  // the mask dropped_ holds
   std::vector<std::int32_t> labels_host_;
   std::vector<std::vector<std::int32_t>> splits_;
   device_buffer<std::int32_t> labels_;

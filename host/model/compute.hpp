@@ -32,6 +32,8 @@ struct dropout_key {
   double p = 0.0;
   std::uint64_t seed = 0;
   std::uint64_t stream = 0;
+
+  bool operator==(const dropout_key&) const = default;
 };
 
 // Dropout stream of a layer's input at a step; evaluation uses p = 0.
